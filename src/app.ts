@@ -1,0 +1,48 @@
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { DataSource } from "typeorm";
+import { Config } from "./config";
+import { Context } from "./core/context/context";
+import { createErrorFormatter } from "./core/errors/format-error";
+import { RunningHttpServer, startHttpServer } from "./core/http/server";
+import { getSchema } from "./schema";
+
+/** The GraphQL server, without HTTP: what the HTTP front and `executeOperation` tests share. */
+export async function createApolloServer({ nodeEnv }: Pick<Config, "nodeEnv">): Promise<ApolloServer<Context>> {
+  const development = nodeEnv === "development";
+  const apollo = new ApolloServer<Context>({
+    schema: await getSchema(),
+    formatError: createErrorFormatter({ development }),
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    plugins: nodeEnv === "production" ? [ApolloServerPluginLandingPageDisabled()] : [],
+  });
+  await apollo.start();
+  return apollo;
+}
+
+export interface RunningApp {
+  url: string;
+  apollo: ApolloServer<Context>;
+  stop(): Promise<void>;
+}
+
+/** Apollo behind the HTTP front, on an open database. Stopping it leaves the database open. */
+export async function startApp(config: Config, db: DataSource): Promise<RunningApp> {
+  const apollo = await createApolloServer(config);
+  let http: RunningHttpServer;
+  try {
+    http = await startHttpServer({ apollo, db, port: config.port, host: config.host, exposeSqlStats: config.exposeSqlStats });
+  } catch (error) {
+    await apollo.stop();
+    throw error;
+  }
+  return {
+    url: http.url,
+    apollo,
+    async stop() {
+      await http.close();
+      await apollo.stop();
+    },
+  };
+}

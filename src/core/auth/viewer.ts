@@ -1,0 +1,9 @@
+/** Who is calling: the owner of the API key, in their organization and current workspace. */
+export interface Viewer {
+  organizationId: string;
+  userId: string;
+  /** The workspace this request works in: X-Workspace-Id, else the user's default. */
+  workspaceId: string;
+  /** Every workspace the user is a member of; deal visibility is decided by these. */
+  workspaceIds: string[];
+}

@@ -1,0 +1,31 @@
+import "reflect-metadata";
+import { DataSource } from "typeorm";
+import { entities } from "./entities";
+import { migrations } from "./migrations";
+import { SnakeNamingStrategy } from "./naming";
+import { CountingLogger } from "./sql-stats";
+
+export interface DataSourceSettings {
+  url: string;
+  poolMax: number;
+  logQueries?: boolean;
+}
+
+/** The one way a DataSource is made: the service, the CLI, the tests and ormconfig.ts all call this. */
+export function createDataSource({ url, poolMax, logQueries = false }: DataSourceSettings): DataSource {
+  return new DataSource({
+    type: "postgres",
+    url,
+    entities,
+    migrations,
+    migrationsTableName: "typeorm_migrations",
+    migrationsTransactionMode: "each",
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    migrationsRun: false,
+    installExtensions: false,
+    uuidExtension: "pgcrypto",
+    logger: new CountingLogger(logQueries),
+    extra: { max: poolMax },
+  });
+}

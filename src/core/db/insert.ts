@@ -1,0 +1,30 @@
+import { EntityManager, EntityTarget, ObjectLiteral } from "typeorm";
+import { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
+
+/**
+ * INSERT … RETURNING *, as one statement, and the rows back as entities. The hot write path:
+ * unlike save(), it neither SELECTs first nor opens a transaction of its own.
+ */
+export async function insertRows<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entity: EntityTarget<T>,
+  values: Array<QueryDeepPartialEntity<T>>,
+): Promise<T[]> {
+  if (values.length === 0) return [];
+  const metadata = manager.connection.getMetadata(entity);
+  const { raw } = await manager.createQueryBuilder().insert().into(entity).values(values).returning("*").execute();
+  return (raw as Array<Record<string, unknown>>).map((row) => {
+    const created = metadata.create() as T;
+    for (const column of metadata.columns) column.setEntityValue(created, row[column.databaseName]);
+    return created;
+  });
+}
+
+export async function insertRow<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entity: EntityTarget<T>,
+  values: QueryDeepPartialEntity<T>,
+): Promise<T> {
+  const [row] = await insertRows(manager, entity, [values]);
+  return row;
+}

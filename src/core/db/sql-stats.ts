@@ -1,0 +1,46 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { AbstractLogger, LogLevel, LogMessage, QueryRunner } from "typeorm";
+
+/** The SQL statements one unit of work (a request, a CLI command) has sent. */
+export class SqlStats {
+  statements = 0;
+  readonly log: string[] = [];
+  constructor(private readonly keepLog = false) {}
+  record(query: string): void {
+    this.statements++;
+    if (this.keepLog) this.log.push(query);
+  }
+}
+
+const current = new AsyncLocalStorage<SqlStats>();
+
+/** Runs `work` with its own statement counter; every query it sends, however deep, is counted. */
+export function withSqlStats<T>(stats: SqlStats, work: () => T): T {
+  return current.run(stats, work);
+}
+
+export function currentSqlStats(): SqlStats | undefined {
+  return current.getStore();
+}
+
+/**
+ * TypeORM calls logQuery for every statement it sends (BEGIN and COMMIT included), so this
+ * logger is where statements are counted. Errors are printed; queries only on request.
+ */
+export class CountingLogger extends AbstractLogger {
+  constructor(private readonly printQueries = false) {
+    super(printQueries ? ["query", "error"] : ["error"]);
+  }
+
+  logQuery(query: string, parameters?: unknown[], queryRunner?: QueryRunner): void {
+    current.getStore()?.record(query);
+    if (this.printQueries) super.logQuery(query, parameters, queryRunner);
+  }
+
+  protected writeLog(level: LogLevel, message: LogMessage | LogMessage[]): void {
+    for (const m of Array.isArray(message) ? message : [message]) {
+      if (level === "error" || level === "warn") console.error(`[db] ${m.type ?? level}: ${m.message}`);
+      else console.log(`[db] ${m.message}`);
+    }
+  }
+}

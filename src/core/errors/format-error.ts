@@ -1,0 +1,44 @@
+import { unwrapResolverError } from "@apollo/server/errors";
+import { GraphQLFormattedError } from "graphql";
+import { ErrorCode } from "./errors";
+
+const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
+
+/** Apollo's own codes for requests it cannot run, reported in dealgraph's closed set. */
+const REQUEST_ERROR_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_REQUEST",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+  "OPERATION_RESOLUTION_FAILURE",
+]);
+
+/**
+ * The one place errors are shaped for callers. Every error leaves with a code from ErrorCode;
+ * anything unexpected becomes INTERNAL_SERVER_ERROR with no internals (stack, SQL, driver text)
+ * unless the service runs in development.
+ */
+export function createErrorFormatter({ development }: { development: boolean }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+
+    const code = formatted.extensions?.code as string | undefined;
+    if (code && KNOWN_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    if (code && REQUEST_ERROR_CODES.has(code)) {
+      return { message: formatted.message, locations: formatted.locations, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: code } };
+    }
+
+    if (!development) console.error("[dealgraph] unexpected error:", original);
+    return {
+      message: development && original instanceof Error ? original.message : "Internal server error",
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}
+

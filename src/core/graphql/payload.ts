@@ -1,0 +1,21 @@
+import { ClassType, Field, ObjectType } from "type-graphql";
+
+/** The envelope every mutation answers with, as in the REST contract: { success, message, data }. */
+export function PayloadType<T extends object>(dataType: ClassType<T>) {
+  @ObjectType()
+  abstract class Payload {
+    @Field()
+    success: boolean;
+
+    @Field()
+    message: string;
+
+    @Field(() => dataType)
+    data: T;
+  }
+  return Payload;
+}
+
+export function payload<T>(message: string, data: T): { success: true; message: string; data: T } {
+  return { success: true, message, data };
+}

@@ -1,0 +1,132 @@
+import { isUUID } from "class-validator";
+import DataLoader from "dataloader";
+import { DataSource, EntityTarget, ObjectLiteral } from "typeorm";
+import { Company } from "../../modules/company/company.entity";
+import { Facilitator } from "../../modules/deal/facilitator.entity";
+import { PipelineDeal } from "../../modules/deal/pipeline-deal.entity";
+import { whereVisibleTo } from "../../modules/deal/visibility";
+import { Organization } from "../../modules/organization/organization.entity";
+import { Person } from "../../modules/person/person.entity";
+import { Product } from "../../modules/product/product.entity";
+import { Site } from "../../modules/site/site.entity";
+import { Stage } from "../../modules/stage/stage.entity";
+import { Workspace } from "../../modules/workspace/workspace.entity";
+import { Viewer } from "../auth/viewer";
+
+export type Loaders = ReturnType<typeof createLoaders>;
+
+/**
+ * A fresh set of loaders for every request: each batches the lookups of one tick into one
+ * statement and caches them for the rest of the request. Every loader is scoped to the
+ * viewer's organization, so another organization's ids come back as null: not found.
+ */
+export function createLoaders(db: DataSource, viewer: Viewer) {
+  const organizationId = viewer.organizationId;
+
+  const company = byId(db, Company, organizationId);
+
+  /** People come with their employer, which primes `company`: Person.company costs nothing more. */
+  const person = idLoader<Person>(async (ids) => {
+    const rows = await db
+      .getRepository(Person)
+      .createQueryBuilder("person")
+      .leftJoinAndMapOne(
+        "person.company",
+        Company,
+        "company",
+        "company.organization_id = person.organization_id AND company.id = person.company_id",
+      )
+      .where("person.organization_id = :organizationId AND person.id = ANY(:ids)", { organizationId, ids })
+      .getMany();
+    for (const row of rows) primeEmployer(row);
+    return inKeyOrder(ids, rows);
+  });
+
+  /** Call for every person read outside the loader, so their employer is not looked up again. */
+  function primeEmployer(row: Person & { company?: Company | null }): void {
+    if (row.company) company.prime(row.company.id, row.company);
+    delete row.company;
+  }
+
+  /** A deal's facilitators come with the person and employer each refers to. */
+  const facilitatorsByDeal = new DataLoader<string, Facilitator[]>(async (dealIds) => {
+    const rows = await db
+      .getRepository(Facilitator)
+      .createQueryBuilder("facilitator")
+      .leftJoinAndMapOne(
+        "facilitator.person",
+        Person,
+        "person",
+        "person.organization_id = facilitator.organization_id AND person.id = facilitator.person_id",
+      )
+      .leftJoinAndMapOne(
+        "facilitator.company",
+        Company,
+        "company",
+        "company.organization_id = facilitator.organization_id AND company.id = facilitator.company_id",
+      )
+      .where("facilitator.organization_id = :organizationId AND facilitator.deal_id = ANY(:dealIds)", {
+        organizationId,
+        dealIds,
+      })
+      .orderBy("facilitator.created_at")
+      .addOrderBy("facilitator.role")
+      .addOrderBy("facilitator.id")
+      .getMany();
+    const byDeal = new Map<string, Facilitator[]>();
+    for (const row of rows as Array<Facilitator & { person?: Person; company?: Company | null }>) {
+      if (row.person) person.prime(row.person.id, row.person);
+      if (row.company) company.prime(row.company.id, row.company);
+      delete row.person;
+      delete row.company;
+      byDeal.set(row.dealId, [...(byDeal.get(row.dealId) ?? []), row]);
+    }
+    return dealIds.map((id) => byDeal.get(id) ?? []);
+  });
+
+  /** Only deals the viewer may see: the others come back as null, exactly like missing ones. */
+  const deal = idLoader<PipelineDeal>(async (ids) => {
+    const qb = db.getRepository(PipelineDeal).createQueryBuilder("deal").where("deal.id = ANY(:ids)", { ids });
+    return inKeyOrder(ids, await whereVisibleTo(qb, "deal", viewer).getMany());
+  });
+
+  return {
+    organization: byId(db, Organization),
+    workspace: byId(db, Workspace, organizationId),
+    person,
+    primeEmployer,
+    company,
+    product: byId(db, Product, organizationId),
+    site: byId(db, Site, organizationId),
+    stage: byId(db, Stage),
+    deal,
+    facilitatorsByDeal,
+  };
+}
+
+/** A loader of `entity` rows by id, in one organization (or global reference data when none is given). */
+function byId<T extends ObjectLiteral & { id: string }>(db: DataSource, entity: EntityTarget<T>, organizationId?: string) {
+  return idLoader<T>(async (ids) => {
+    const qb = db.getRepository(entity).createQueryBuilder("row").where("row.id = ANY(:ids)", { ids });
+    if (organizationId) qb.andWhere("row.organization_id = :organizationId", { organizationId });
+    return inKeyOrder(ids, await qb.getMany());
+  });
+}
+
+/**
+ * A loader whose keys are ids. An id that is not even a UUID cannot exist, so it is answered
+ * null (not found) without reaching SQL, where it would be a type error.
+ */
+function idLoader<T>(load: (ids: string[]) => Promise<Array<T | null>>) {
+  return new DataLoader<string, T | null>(async (keys) => {
+    const ids = keys.filter((key) => isUUID(key));
+    const found = ids.length > 0 ? await load(ids) : [];
+    const byKey = new Map(ids.map((id, i) => [id, found[i]]));
+    return keys.map((key) => byKey.get(key) ?? null);
+  });
+}
+
+function inKeyOrder<T extends { id: string }>(ids: readonly string[], rows: T[]): Array<T | null> {
+  const byKey = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byKey.get(id) ?? null);
+}

@@ -1,0 +1,153 @@
+import { isUUID, Max, Min } from "class-validator";
+import { ArgsType, ClassType, Field, Int, ObjectType } from "type-graphql";
+import { ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { InputError } from "../errors/errors";
+
+export const MAX_PAGE_SIZE = 100;
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { defaultValue: 20, description: `How many items, 1 to ${MAX_PAGE_SIZE}.` })
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  first: number = 20;
+
+  @Field(() => String, { nullable: true, description: "Return the items after this cursor (an edge's cursor)." })
+  after?: string | null;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field()
+  hasNextPage: boolean;
+
+  @Field()
+  hasPreviousPage: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor: string | null;
+}
+
+export interface Page<T> {
+  edges: Array<{ cursor: string; node: T }>;
+  pageInfo: PageInfo;
+  /** Counted only when the totalCount field is asked for. */
+  count: () => Promise<number>;
+}
+
+/** Builds the Relay connection type for `nodeType`: `XConnection { edges { cursor node } pageInfo totalCount }`. */
+export function ConnectionType<T extends object>(nodeType: ClassType<T>, name = nodeType.name) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field({ description: "Opaque and stable: pass it as `after` to continue from here." })
+    cursor: string;
+
+    @Field(() => nodeType)
+    node: T;
+  }
+
+  @ObjectType(`${name}ConnectionBase`)
+  abstract class Connection implements Page<T> {
+    @Field(() => [Edge])
+    edges: Edge[];
+
+    @Field(() => PageInfo)
+    pageInfo: PageInfo;
+
+    count: () => Promise<number>;
+
+    @Field(() => Int, { description: "How many items match the filter, on all pages." })
+    totalCount(): Promise<number> {
+      return this.count();
+    }
+  }
+  return Connection;
+}
+
+/** One ordering a list offers: an SQL expression that is never NULL, and its type for cursors. */
+export interface SortKey {
+  /** Written into cursors, so a cursor from one ordering is refused by another. */
+  name: string;
+  expression: string;
+  type: keyof typeof CURSOR_VALUE_PATTERNS;
+}
+
+const CURSOR_VALUE_PATTERNS = {
+  timestamptz: /^\d{4}-\d{2}-\d{2}[ T][\d:.]+([+-]\d{2}(:\d{2})?|Z)?$/,
+  numeric: /^-?\d+(\.\d+)?$/,
+  text: /^[\s\S]*$/,
+};
+
+export type SortDirection = "ASC" | "DESC";
+
+/**
+ * Keyset pagination over `qb` (already filtered): ordered by the sort key then by id, so the
+ * order is total and a cursor, which holds the last row's exact sort value and id, stays valid
+ * however many rows are added or removed before it.
+ */
+export async function paginate<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  { first, after }: PageArgs,
+  sort: SortKey,
+  direction: SortDirection,
+): Promise<Page<T>> {
+  const alias = qb.alias;
+  const countQuery = qb.clone();
+  const keyset = `(${sort.expression}, ${alias}.id)`;
+  const page = qb
+    .clone()
+    .addSelect(`(${sort.expression})::text`, "cursor_value")
+    .orderBy(sort.expression, direction)
+    .addOrderBy(`${alias}.id`, direction)
+    .limit(first + 1);
+  if (after) {
+    const [value, id] = decodeCursor(after, sort);
+    page.andWhere(`${keyset} ${direction === "ASC" ? ">" : "<"} (CAST(:cursorValue AS ${sort.type}), CAST(:cursorId AS uuid))`, {
+      cursorValue: value,
+      cursorId: id,
+    });
+  }
+  const { entities, raw } = await page.getRawAndEntities();
+  const rows = entities.slice(0, first);
+  const edges = rows.map((node, i) => ({ node, cursor: encodeCursor(sort, raw[i].cursor_value, node.id) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: entities.length > first,
+      hasPreviousPage: Boolean(after),
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    count: () => countQuery.getCount(),
+  };
+}
+
+function encodeCursor(sort: SortKey, value: string, id: string): string {
+  return Buffer.from(JSON.stringify([sort.name, value, id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string, sort: SortKey): [string, string] {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    decoded = undefined;
+  }
+  if (
+    Array.isArray(decoded) &&
+    decoded.length === 3 &&
+    decoded[0] === sort.name &&
+    typeof decoded[1] === "string" &&
+    CURSOR_VALUE_PATTERNS[sort.type].test(decoded[1]) &&
+    typeof decoded[2] === "string" &&
+    isUUID(decoded[2])
+  ) {
+    return [decoded[1], decoded[2]];
+  }
+  throw new InputError([
+    { path: "after", message: "after is not a cursor this list gave out for this ordering", constraint: "isCursor" },
+  ]);
+}

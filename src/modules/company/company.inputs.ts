@@ -1,0 +1,25 @@
+import { IsFQDN, IsOptional, MaxLength } from "class-validator";
+import { Field, InputType } from "type-graphql";
+import { MutationInput } from "../../core/graphql/mutation-input";
+import { IsNotBlank } from "../../core/validation/rules";
+
+@InputType()
+export class CreateCompanyInput extends MutationInput {
+  @Field()
+  @IsNotBlank()
+  @MaxLength(200)
+  name: string;
+
+  @Field(() => String, { nullable: true, description: "Web domain, such as acme.com." })
+  @IsOptional()
+  @IsFQDN({}, { message: "domain must be a domain name such as acme.com" })
+  domain?: string | null;
+}
+
+@InputType()
+export class CompanyFilter {
+  @Field(() => String, { nullable: true, description: "Part of the name, any case." })
+  @IsOptional()
+  @MaxLength(200)
+  search?: string | null;
+}

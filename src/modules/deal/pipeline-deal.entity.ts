@@ -1,0 +1,77 @@
+import { Field, ID, InterfaceType } from "type-graphql";
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+  TableInheritance,
+  UpdateDateColumn,
+} from "typeorm";
+import { DealKind, VisibilityMode } from "./deal.enums";
+
+/**
+ * One table holds both kinds of deal; `kind` tells them apart. In GraphQL PipelineDeal is the
+ * interface that ReferralOpportunity and Opportunity implement.
+ */
+@InterfaceType({ description: "A deal in a pipeline: a referral opportunity or a sales opportunity." })
+@Entity("pipeline_deal")
+@TableInheritance({ column: { type: "text", name: "kind" } })
+export abstract class PipelineDeal {
+  @PrimaryColumn("uuid")
+  organizationId: string;
+
+  @Field(() => ID)
+  @PrimaryGeneratedColumn("uuid")
+  id: string;
+
+  @Column("text")
+  kind: DealKind;
+
+  @Field({ description: "The deal's name (an opportunity's title)." })
+  @Column("text")
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  @Column("text", { nullable: true })
+  description: string | null;
+
+  /** expectedValue of a referral, estimatedValue of an opportunity; numeric, so a string. */
+  @Column("numeric", { precision: 19, scale: 4, nullable: true })
+  value: string | null;
+
+  @Field({ description: "ISO 4217 currency code." })
+  @Column("char", { length: 3 })
+  currency: string;
+
+  @Column("uuid")
+  stageId: string;
+
+  @Column("uuid")
+  ownerId: string;
+
+  @Column("uuid")
+  workspaceId: string;
+
+  @Field(() => VisibilityMode)
+  @Column("text")
+  visibilityMode: VisibilityMode;
+
+  @Field()
+  @CreateDateColumn({ type: "timestamptz" })
+  createdAt: Date;
+
+  @Field()
+  @UpdateDateColumn({ type: "timestamptz" })
+  updatedAt: Date;
+
+  @Field(() => ID, { description: "The durable public identifier of the deal; the same as id." })
+  get pipelineDealId(): string {
+    return this.id;
+  }
+}
+
+/** A numeric column as a GraphQL Float; PostgreSQL keeps the exact decimal. */
+export function moneyToNumber(value: string | null): number | null {
+  return value === null ? null : Number(value);
+}

@@ -1,0 +1,67 @@
+import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
+
+export enum PersonType {
+  USER = "USER",
+  CONTACT = "CONTACT",
+}
+registerEnumType(PersonType, {
+  name: "PersonType",
+  description: "USER people can sign in and own deals; CONTACT people cannot.",
+});
+
+@ObjectType({ description: "A person: a user of dealgraph or a contact." })
+@Entity("person")
+export class Person {
+  @PrimaryColumn("uuid")
+  organizationId: string;
+
+  @Field(() => ID)
+  @PrimaryGeneratedColumn("uuid")
+  id: string;
+
+  @Field(() => PersonType)
+  @Column("text")
+  type: PersonType;
+
+  @Field(() => String, { nullable: true })
+  @Column("text", { nullable: true })
+  firstName: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column("text", { nullable: true })
+  lastName: string | null;
+
+  @Field(() => String, { nullable: true, description: "Display name, when it differs from first and last name." })
+  @Column("text", { nullable: true })
+  name: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column("text", { nullable: true })
+  email: string | null;
+
+  @Column("uuid", { nullable: true })
+  companyId: string | null;
+
+  @Column("uuid", { nullable: true })
+  referredById: string | null;
+
+  @Column("uuid", { nullable: true })
+  defaultWorkspaceId: string | null;
+
+  @Field()
+  @CreateDateColumn({ type: "timestamptz" })
+  createdAt: Date;
+
+  @Field()
+  @UpdateDateColumn({ type: "timestamptz" })
+  updatedAt: Date;
+}
+
+/** The name people read: the display name, else first and last name, else the email. */
+export function displayName(person: Pick<Person, "name" | "firstName" | "lastName" | "email">): string {
+  const display = person.name?.trim();
+  if (display) return display;
+  const full = [person.firstName, person.lastName].map((part) => part?.trim()).filter(Boolean).join(" ");
+  return full || person.email || "";
+}

@@ -1,0 +1,47 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
+import type { Context } from "../../core/context/context";
+import { orNotFound } from "../../core/errors/errors";
+import { payload, PayloadType } from "../../core/graphql/payload";
+import { ConnectionType, PageArgs } from "../../core/pagination/connection";
+import { Company } from "../company/company.entity";
+import { Person } from "./person.entity";
+import { CreatePersonInput, PersonFilter } from "./person.inputs";
+import { personService } from "./person.service";
+
+@ObjectType()
+class PersonConnection extends ConnectionType(Person, "Person") {}
+
+@ObjectType()
+class CreatePersonPayload extends PayloadType(Person) {}
+
+@Resolver(() => Person)
+export class PersonResolver {
+  @Query(() => Person, { description: "A person of your organization." })
+  async person(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Person> {
+    return orNotFound(await ctx.loaders.person.load(id), "Person", id);
+  }
+
+  @Query(() => PersonConnection, { description: "People of your organization, oldest first." })
+  people(
+    @Args() page: PageArgs,
+    @Arg("filter", () => PersonFilter, { nullable: true }) filter: PersonFilter | undefined,
+    @Ctx() ctx: Context,
+  ) {
+    return personService.list(ctx, page, filter);
+  }
+
+  @Mutation(() => CreatePersonPayload)
+  async createPerson(@Arg("input") input: CreatePersonInput, @Ctx() ctx: Context) {
+    return payload("Person created successfully", await personService.create(ctx, input));
+  }
+
+  @FieldResolver(() => Company, { nullable: true, description: "The person's employer." })
+  company(@Root() person: Person, @Ctx() ctx: Context): Promise<Company | null> | null {
+    return person.companyId ? ctx.loaders.company.load(person.companyId) : null;
+  }
+
+  @FieldResolver(() => Person, { nullable: true, description: "The person's referral source." })
+  referredBy(@Root() person: Person, @Ctx() ctx: Context): Promise<Person | null> | null {
+    return person.referredById ? ctx.loaders.person.load(person.referredById) : null;
+  }
+}

@@ -1,0 +1,89 @@
+import { Context } from "../../core/context/context";
+import { insertRow } from "../../core/db/insert";
+import { ConflictError } from "../../core/errors/errors";
+import { InputProblems } from "../../core/errors/field-errors";
+import { PageArgs, paginate } from "../../core/pagination/connection";
+import { likePattern } from "../../core/validation/rules";
+import { Company } from "../company/company.entity";
+import { Person, PersonType } from "./person.entity";
+import { CreatePersonInput, PersonFilter } from "./person.inputs";
+
+const blankToNull = (value: string | null | undefined) => value?.trim() || null;
+
+export const personService = {
+  async create(ctx: Context, input: CreatePersonInput): Promise<Person> {
+    const { db, viewer, loaders } = ctx;
+    const problems = await InputProblems.of(input);
+    const firstName = blankToNull(input.firstName);
+    const lastName = blankToNull(input.lastName);
+    const name = blankToNull(input.name);
+    const email = blankToNull(input.email)?.toLowerCase() ?? null;
+    if (!firstName && !lastName && !name) {
+      problems.add("name", "give a name, a first name or a last name", "hasName");
+    }
+    if (input.type === PersonType.USER && !email && !problems.has("email")) {
+      problems.add("email", "email is required for a USER", "isRequiredForUser");
+    }
+    const [company, referredBy] = await Promise.all([
+      input.companyId && !problems.has("companyId") ? loaders.company.load(input.companyId) : undefined,
+      input.referredById && !problems.has("referredById") ? loaders.person.load(input.referredById) : undefined,
+    ]);
+    if (company === null) problems.add("companyId", "no company with this id exists", "exists");
+    if (referredBy === null) problems.add("referredById", "no person with this id exists", "exists");
+    problems.throwIfAny();
+
+    if (input.type === PersonType.USER) await assertEmailFree(ctx, email!);
+    const person = await insertRow(db.manager, Person, {
+      organizationId: viewer.organizationId,
+      type: input.type,
+      firstName,
+      lastName,
+      name,
+      email,
+      companyId: input.companyId ?? null,
+      referredById: input.referredById ?? null,
+    });
+    loaders.person.prime(person.id, person);
+    return person;
+  },
+
+  list({ db, viewer, loaders }: Context, page: PageArgs, filter: PersonFilter = {}) {
+    const qb = db
+      .getRepository(Person)
+      .createQueryBuilder("person")
+      .leftJoinAndMapOne(
+        "person.company",
+        Company,
+        "company",
+        "company.organization_id = person.organization_id AND company.id = person.company_id",
+      )
+      .where("person.organization_id = :organizationId", { organizationId: viewer.organizationId });
+    if (filter.companyId) qb.andWhere("person.company_id = :companyId", { companyId: filter.companyId });
+    if (filter.type) qb.andWhere("person.type = :type", { type: filter.type });
+    if (filter.search?.trim()) {
+      qb.andWhere(
+        "concat_ws(' ', person.name, person.first_name, person.last_name, person.email) ILIKE :search",
+        { search: likePattern(filter.search) },
+      );
+    }
+    return paginate(qb, page, { name: "createdAt", expression: "person.created_at", type: "timestamptz" }, "ASC").then(
+      (result) => {
+        for (const { node } of result.edges) loaders.primeEmployer(node);
+        return result;
+      },
+    );
+  },
+};
+
+/** USER emails are unique in an organization (the database enforces it too). */
+async function assertEmailFree({ db, viewer }: Context, email: string): Promise<void> {
+  const taken = await db
+    .getRepository(Person)
+    .createQueryBuilder("person")
+    .where("person.organization_id = :organizationId AND person.type = 'USER' AND lower(person.email) = :email", {
+      organizationId: viewer.organizationId,
+      email,
+    })
+    .getExists();
+  if (taken) throw new ConflictError(`A user with the email ${email} already exists.`);
+}

@@ -1,0 +1,22 @@
+import { IsOptional, IsUUID, MaxLength } from "class-validator";
+import { Field, ID, InputType } from "type-graphql";
+import { MutationInput } from "../../core/graphql/mutation-input";
+import { IsNotBlank } from "../../core/validation/rules";
+
+@InputType()
+export class CreateProductInput extends MutationInput {
+  @Field()
+  @IsNotBlank()
+  @MaxLength(200)
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(5000)
+  description?: string | null;
+
+  @Field(() => ID, { nullable: true, description: "The company that provides the product." })
+  @IsOptional()
+  @IsUUID("all", { message: "companyId must be a UUID" })
+  companyId?: string | null;
+}

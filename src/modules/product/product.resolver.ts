@@ -1,0 +1,29 @@
+import { Arg, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
+import type { Context } from "../../core/context/context";
+import { orNotFound } from "../../core/errors/errors";
+import { payload, PayloadType } from "../../core/graphql/payload";
+import { Company } from "../company/company.entity";
+import { Product } from "./product.entity";
+import { CreateProductInput } from "./product.inputs";
+import { productService } from "./product.service";
+
+@ObjectType()
+class CreateProductPayload extends PayloadType(Product) {}
+
+@Resolver(() => Product)
+export class ProductResolver {
+  @Query(() => Product, { description: "A product of your organization." })
+  async product(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Product> {
+    return orNotFound(await ctx.loaders.product.load(id), "Product", id);
+  }
+
+  @Mutation(() => CreateProductPayload)
+  async createProduct(@Arg("input") input: CreateProductInput, @Ctx() ctx: Context) {
+    return payload("Product created successfully", await productService.create(ctx, input));
+  }
+
+  @FieldResolver(() => Company, { nullable: true, description: "The company that provides the product." })
+  company(@Root() product: Product, @Ctx() ctx: Context): Promise<Company | null> | null {
+    return product.companyId ? ctx.loaders.company.load(product.companyId) : null;
+  }
+}

@@ -1,0 +1,55 @@
+import { Ctx, Field, FieldResolver, ID, ObjectType, Query, Resolver, Root } from "type-graphql";
+import type { Context } from "../../core/context/context";
+import { orNotFound } from "../../core/errors/errors";
+import { Organization } from "../organization/organization.entity";
+import { Person } from "../person/person.entity";
+import { WorkspaceMembership } from "../workspace/workspace-membership.entity";
+import { Workspace } from "../workspace/workspace.entity";
+
+@ObjectType({ description: "The caller: the API key's user, in their organization and current workspace." })
+class Me {
+  @Field(() => ID, { description: "The user's id." })
+  id: string;
+}
+
+@Resolver(() => Me)
+export class ViewerResolver {
+  @Query(() => Me, { description: "Who you are, where you work, and the workspaces you can switch to with X-Workspace-Id." })
+  me(@Ctx() { viewer }: Context): Me {
+    return { id: viewer.userId };
+  }
+
+  @FieldResolver(() => Person)
+  async user(@Ctx() { viewer, loaders }: Context): Promise<Person> {
+    return orNotFound(await loaders.person.load(viewer.userId), "Person", viewer.userId);
+  }
+
+  @FieldResolver(() => Workspace, { description: "The workspace this request works in." })
+  async workspace(@Ctx() { viewer, loaders }: Context): Promise<Workspace> {
+    return orNotFound(await loaders.workspace.load(viewer.workspaceId), "Workspace", viewer.workspaceId);
+  }
+
+  @FieldResolver(() => Organization)
+  async organization(@Ctx() { viewer, loaders }: Context): Promise<Organization> {
+    return orNotFound(await loaders.organization.load(viewer.organizationId), "Organization", viewer.organizationId);
+  }
+
+  @FieldResolver(() => [WorkspaceMembership], { description: "Every workspace you are a member of." })
+  memberships(@Root() _me: Me, @Ctx() { db, viewer }: Context): Promise<WorkspaceMembership[]> {
+    return db
+      .getRepository(WorkspaceMembership)
+      .createQueryBuilder("membership")
+      .where("membership.organization_id = :organizationId AND membership.user_id = :userId", viewer)
+      .orderBy("membership.created_at")
+      .addOrderBy("membership.id")
+      .getMany();
+  }
+}
+
+@Resolver(() => WorkspaceMembership)
+export class WorkspaceMembershipResolver {
+  @FieldResolver(() => Workspace)
+  async workspace(@Root() membership: WorkspaceMembership, @Ctx() { loaders }: Context): Promise<Workspace> {
+    return orNotFound(await loaders.workspace.load(membership.workspaceId), "Workspace", membership.workspaceId);
+  }
+}
