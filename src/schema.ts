@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { validateArgs } from "./core/graphql/validate-args";
+import { PipelineDealResolver } from "./modules/deal/deal.resolver";
 import { CompanyResolver } from "./modules/company/company.resolver";
 import { PersonResolver } from "./modules/person/person.resolver";
 import { ProductResolver } from "./modules/product/product.resolver";
@@ -17,6 +18,7 @@ export const resolvers = [
   ProductResolver,
   SiteResolver,
   StageResolver,
+  PipelineDealResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

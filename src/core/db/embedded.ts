@@ -10,7 +10,7 @@ export interface EmbeddedPostgres {
 /**
  * Starts PGlite on `dataDir` (in memory when absent) behind @electric-sql/pglite-socket, so the
  * ordinary `pg` driver talks to it. The socket server multiplexes protocol messages from all
- * its clients onto one PGlite session, so callers must use exactly one connection.
+ * its clients onto one PGlite session, so callers must use exactly one connection at a time.
  *
  * A PGlite data folder must never be opened by two processes at once: a lock file records the
  * owner's pid, and a second process gets a clear error instead of a corrupt database.
@@ -21,7 +21,9 @@ export async function startEmbeddedPostgres(dataDir?: string): Promise<EmbeddedP
     const { PGlite } = await import("@electric-sql/pglite");
     const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
     const db = await PGlite.create(dataDir ? { dataDir: path.join(dataDir, "pglite") } : {});
-    const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 1 });
+    // One connection is in use at a time (pool of one); the second slot only lets a new
+    // connection in while a closed one is still being torn down on the server side.
+    const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 2 });
     await server.start();
     let stopped = false;
     return {

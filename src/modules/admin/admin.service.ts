@@ -87,7 +87,7 @@ export const adminService = {
       .update(ApiKey)
       .set({ revokedAt: () => "coalesce(revoked_at, now())" })
       .where("key_hash = :hash", { hash: hashApiKey(input.key) })
-      .returning(["id", "revoked_at"])
+      .returning("id, revoked_at")
       .execute();
     if (raw.length === 0) throw new NotFoundError("API key", input.key.slice(0, 11) + "…");
     return { keyId: raw[0].id as string, revokedAt: (raw[0].revoked_at as Date).toISOString() };

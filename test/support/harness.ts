@@ -1,0 +1,93 @@
+import { ApolloServer } from "@apollo/server";
+import { DataSource } from "typeorm";
+import { startApp } from "../../src/app";
+import { loadConfig } from "../../src/config";
+import { Viewer } from "../../src/core/auth/viewer";
+import { Context, createContext } from "../../src/core/context/context";
+import { createDataSource } from "../../src/core/db/data-source";
+import { SqlStats, withSqlStats } from "../../src/core/db/sql-stats";
+
+export interface GraphQLResult<T = any> {
+  status: number;
+  body: { data?: T | null; errors?: Array<{ message: string; extensions?: Record<string, any>; path?: string[] }> };
+  /** SQL statements the request sent, the API-key check included. */
+  sql: number;
+}
+
+export interface RequestOptions {
+  key?: string;
+  workspaceId?: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The service running in this test file's process, on the run's test database: a real HTTP
+ * server (`http`) and the same Apollo server for `executeOperation` (`exec`).
+ * Call once at the top of a describe block; it starts before and stops after the file's tests.
+ */
+export function useTestService() {
+  const service = {} as {
+    db: DataSource;
+    url: string;
+    apollo: ApolloServer<Context>;
+    stop: () => Promise<void>;
+  };
+
+  beforeAll(async () => {
+    service.db = createDataSource({
+      url: process.env.DEALGRAPH_TEST_DATABASE_URL!,
+      poolMax: process.env.DEALGRAPH_TEST_EMBEDDED === "true" ? 1 : 4,
+    });
+    await service.db.initialize();
+    const app = await startApp({ ...loadConfig({}), nodeEnv: "test", port: 0, host: "127.0.0.1", exposeSqlStats: true }, service.db);
+    service.url = app.url;
+    service.apollo = app.apollo;
+    service.stop = app.stop;
+  });
+
+  afterAll(async () => {
+    await service.stop?.();
+    await service.db?.destroy();
+  });
+
+  /** A GraphQL request over HTTP, as a client sends it. */
+  async function http<T = any>(query: string, variables: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<GraphQLResult<T>> {
+    const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
+    if (options.key) headers.authorization = `Bearer ${options.key}`;
+    if (options.workspaceId) headers["x-workspace-id"] = options.workspaceId;
+    const response = await fetch(service.url, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+    return { status: response.status, body: (await response.json()) as GraphQLResult<T>["body"], sql: Number(response.headers.get("x-sql-statements")) };
+  }
+
+  /** The same request through Apollo's executeOperation, as `viewer` (no API key involved). */
+  async function exec<T = any>(query: string, variables: Record<string, unknown>, viewer: Viewer): Promise<GraphQLResult<T>> {
+    const stats = new SqlStats();
+    const response = await withSqlStats(stats, () =>
+      service.apollo.executeOperation({ query, variables }, { contextValue: createContext(service.db, viewer) }),
+    );
+    if (response.body.kind !== "single") throw new Error("expected a single result");
+    const { data, errors } = response.body.singleResult;
+    return { status: response.http.status ?? 200, body: { data: data as T, errors: errors as any }, sql: stats.statements };
+  }
+
+  return Object.assign(service, { http, exec });
+}
+
+/** The data of a result that must have no errors, with the errors shown when it has. */
+export function dataOf<T>(result: GraphQLResult<T>): T {
+  if (result.body.errors?.length) throw new Error(`Unexpected errors: ${JSON.stringify(result.body.errors, null, 2)}`);
+  return result.body.data as T;
+}
+
+/** The single error of a result that must have failed. */
+export function errorOf(result: GraphQLResult): { message: string; extensions?: Record<string, any> } {
+  expect(result.body.errors).toHaveLength(1);
+  return result.body.errors![0];
+}
+
+/** The field paths of a BAD_USER_INPUT error, sorted. */
+export function fieldPaths(result: GraphQLResult): string[] {
+  const error = errorOf(result);
+  expect(error.extensions?.code).toBe("BAD_USER_INPUT");
+  return (error.extensions!.fields as Array<{ path: string }>).map((f) => f.path).sort();
+}
