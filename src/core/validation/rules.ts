@@ -16,3 +16,31 @@ export function IsNotBlank(options?: ValidationOptions): PropertyDecorator {
 export function likePattern(search: string): string {
   return `%${search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
+
+/** Largest money amount accepted: what numeric(19,4) holds, with room to spare. */
+export const MAX_MONEY_AMOUNT = 999_999_999_999_999;
+
+/**
+ * A money amount: a finite number, 0 or more, at most MAX_MONEY_AMOUNT, with at most four
+ * decimals (the column's scale), so what is stored is exactly what was sent.
+ */
+export function IsMoneyAmount(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: "isMoneyAmount",
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message: `${String(propertyName)} must be a finite amount from 0 to ${MAX_MONEY_AMOUNT} with at most 4 decimals`,
+        ...options,
+      },
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === "number" &&
+          Number.isFinite(value) &&
+          value >= 0 &&
+          value <= MAX_MONEY_AMOUNT &&
+          /^\d+(\.\d{1,4})?$/.test(String(value)),
+      },
+    });
+}
