@@ -1,8 +1,9 @@
 import "reflect-metadata";
 import { parseArgs } from "node:util";
+import { DataSource } from "typeorm";
 import { loadConfig } from "./config";
-import { openDatabase, runMigrations } from "./core/db/database";
-import { InputError } from "./core/errors/errors";
+import { Database, openDatabase, runMigrations } from "./core/db/database";
+import { AppError, InputError } from "./core/errors/errors";
 import { adminService } from "./modules/admin/admin.service";
 import { printedSchema } from "./schema";
 
@@ -34,7 +35,7 @@ const OPTIONS = {
 
 type Flags = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]["type"] extends "string" ? string : boolean };
 
-const COMMANDS: Record<string, (db: Parameters<typeof adminService.bootstrap>[0], f: Flags) => Promise<unknown>> = {
+const COMMANDS: Record<string, (db: DataSource, f: Flags) => Promise<unknown>> = {
   bootstrap: (db, f) =>
     adminService.bootstrap(db, { org: f.org!, workspace: f.workspace!, email: f.email!, firstName: f["first-name"]!, lastName: f["last-name"]! }),
   "create-workspace": (db, f) => adminService.createWorkspace(db, { org: f.org!, name: f.name! }),
@@ -46,46 +47,67 @@ const COMMANDS: Record<string, (db: Parameters<typeof adminService.bootstrap>[0]
   migrate: async (db) => ({ applied: await runMigrations(db) }),
 };
 
-async function main(argv: string[]): Promise<number> {
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const processIo: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+
+/**
+ * Runs one admin command and returns the exit code: 0 with JSON on stdout, 1 with a message on
+ * stderr when the input is wrong, 2 for a usage error. `open` is how it reaches the database.
+ */
+export async function runCli(
+  argv: string[],
+  io: CliIo = processIo,
+  open: (options: { migrate: boolean }) => Promise<Pick<Database, "dataSource" | "close">> = (options) =>
+    openDatabase(loadConfig(), options),
+): Promise<number> {
+  const fail = (message: string, code = 1) => {
+    io.stderr(message + "\n");
+    return code;
+  };
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    return fail(`${(error as Error).message}\n\n${USAGE}`);
+    return fail(`${(error as Error).message}\n\n${USAGE}`, 2);
   }
   const [command, ...extra] = parsed.positionals;
-  if (parsed.values.help || !command) return fail(USAGE, parsed.values.help ? 0 : 2);
-  if (extra.length > 0) return fail(`Unexpected arguments: ${extra.join(" ")}\n\n${USAGE}`);
+  if (parsed.values.help) {
+    io.stdout(USAGE + "\n");
+    return 0;
+  }
+  if (!command) return fail(USAGE, 2);
+  if (extra.length > 0) return fail(`Unexpected arguments: ${extra.join(" ")}\n\n${USAGE}`, 2);
   if (command === "print-schema") {
-    process.stdout.write(await printedSchema());
+    io.stdout(await printedSchema());
     return 0;
   }
   const run = COMMANDS[command];
-  if (!run) return fail(`Unknown command "${command}".\n\n${USAGE}`);
+  if (!run) return fail(`Unknown command "${command}".\n\n${USAGE}`, 2);
 
-  const db = await openDatabase(loadConfig(), { migrate: command !== "migrate" });
+  const db = await open({ migrate: command !== "migrate" });
   try {
     const result = await run(db.dataSource, parsed.values as Flags);
-    process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+    io.stdout(JSON.stringify(result, null, 2) + "\n");
     return 0;
   } catch (error) {
     if (error instanceof InputError) return fail(error.fields.map((f) => f.message).join("\n"));
-    if (error instanceof Error && "extensions" in error) return fail(error.message);
+    if (error instanceof AppError) return fail(error.message);
     throw error;
   } finally {
     await db.close();
   }
 }
 
-function fail(message: string, code = 1): number {
-  process.stderr.write(message + "\n");
-  return code;
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error) => {
+      console.error("dealgraph cli failed:", error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
 }
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error("dealgraph cli failed:", error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);

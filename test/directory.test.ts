@@ -1,0 +1,265 @@
+import { Company } from "../src/modules/company/company.entity";
+import { Person, PersonType } from "../src/modules/person/person.entity";
+import { createCompany, createPerson, createTenant, TestUser } from "./factories";
+import { dataOf, errorOf, fieldPaths, useTestService } from "./support/harness";
+
+const CREATE_COMPANY = `mutation ($input: CreateCompanyInput!) { createCompany(input: $input) { success message data { id name domain } } }`;
+const CREATE_PERSON = `mutation ($input: CreatePersonInput!) {
+  createPerson(input: $input) { success message data { id type firstName lastName name email company { id name } referredBy { id firstName } } }
+}`;
+const CREATE_PRODUCT = `mutation ($input: CreateProductInput!) { createProduct(input: $input) { success message data { id name description company { id name } } } }`;
+const CREATE_SITE = `mutation ($input: CreateSiteInput!) { createSite(input: $input) { success message data { id name address company { id name } } } }`;
+const PEOPLE = `query ($first: Int, $after: String, $filter: PersonFilter) {
+  people(first: $first, after: $after, filter: $filter) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { id firstName lastName company { id name } referredBy { id firstName company { id name } } } }
+  }
+}`;
+
+describe("the directory: companies, people, products, sites, stages", () => {
+  const service = useTestService();
+  let owner: TestUser;
+  let other: TestUser;
+
+  beforeAll(async () => {
+    owner = await createTenant(service.db);
+    other = await createTenant(service.db);
+  });
+
+  const as = (user: TestUser) => ({ key: user.apiKey });
+  const count = (entity: typeof Company | typeof Person, organizationId: string) =>
+    service.db.getRepository(entity).countBy({ organizationId });
+
+  describe("createCompany", () => {
+    it("creates a company and answers with the envelope", async () => {
+      const result = await service.http(CREATE_COMPANY, { input: { name: "  Acme Inc ", domain: "Acme.Example" } }, as(owner));
+      expect(dataOf(result).createCompany).toEqual({
+        success: true,
+        message: "Company created successfully",
+        data: { id: expect.any(String), name: "Acme Inc", domain: "acme.example" },
+      });
+    });
+
+    it("lists every bad field at once and writes nothing", async () => {
+      const before = await count(Company, owner.organizationId);
+      const result = await service.http(CREATE_COMPANY, { input: { name: "   ", domain: "not a domain" } }, as(owner));
+      expect(fieldPaths(result)).toEqual(["input.domain", "input.name"]);
+      const fields = errorOf(result).extensions!.fields;
+      expect(fields).toContainEqual({ path: "input.name", message: "name must not be blank", constraint: "isNotBlank" });
+      expect(fields[0]).not.toHaveProperty("target");
+      expect(fields[0]).not.toHaveProperty("value");
+      expect(await count(Company, owner.organizationId)).toBe(before);
+    });
+  });
+
+  describe("createPerson", () => {
+    it("creates a contact with an employer and a referral source", async () => {
+      const employer = await createCompany(service.db, owner.organizationId, "Beta Solutions LLC");
+      const source = await createPerson(service.db, owner.organizationId, { firstName: "Rita" });
+      const result = await service.http(
+        CREATE_PERSON,
+        { input: { firstName: "Bob", lastName: "Provider", email: "Bob@Beta.example", companyId: employer.id, referredById: source.id } },
+        as(owner),
+      );
+      expect(dataOf(result).createPerson).toEqual({
+        success: true,
+        message: "Person created successfully",
+        data: {
+          id: expect.any(String),
+          type: "CONTACT",
+          firstName: "Bob",
+          lastName: "Provider",
+          name: null,
+          email: "bob@beta.example",
+          company: { id: employer.id, name: "Beta Solutions LLC" },
+          referredBy: { id: source.id, firstName: "Rita" },
+        },
+      });
+    });
+
+    it("reports shape problems and unknown references together, and writes nothing", async () => {
+      const foreignCompany = await createCompany(service.db, other.organizationId);
+      const foreignPerson = await createPerson(service.db, other.organizationId);
+      const before = await count(Person, owner.organizationId);
+      const result = await service.http(
+        CREATE_PERSON,
+        { input: { email: "nope", companyId: foreignCompany.id, referredById: foreignPerson.id } },
+        as(owner),
+      );
+      expect(fieldPaths(result)).toEqual(["input.companyId", "input.email", "input.name", "input.referredById"]);
+      expect(await count(Person, owner.organizationId)).toBe(before);
+    });
+
+    it("refuses malformed ids as field errors", async () => {
+      const result = await service.http(CREATE_PERSON, { input: { name: "X", companyId: "42", referredById: "x" } }, as(owner));
+      expect(fieldPaths(result)).toEqual(["input.companyId", "input.referredById"]);
+    });
+
+    it("requires an email for a USER and keeps USER emails unique", async () => {
+      expect(fieldPaths(await service.http(CREATE_PERSON, { input: { type: "USER", name: "No Mail" } }, as(owner)))).toEqual(["input.email"]);
+      const first = await service.http(CREATE_PERSON, { input: { type: "USER", name: "Uno", email: "same@example.com" } }, as(owner));
+      expect(dataOf(first).createPerson.data.type).toBe("USER");
+      const second = await service.http(CREATE_PERSON, { input: { type: "USER", name: "Dos", email: "SAME@example.com" } }, as(owner));
+      expect(errorOf(second).extensions?.code).toBe("CONFLICT");
+      // The same email is fine in another organization.
+      expect(dataOf(await service.http(CREATE_PERSON, { input: { type: "USER", name: "Tres", email: "same@example.com" } }, as(other))).createPerson.success).toBe(true);
+    });
+  });
+
+  describe("createProduct and createSite", () => {
+    it("creates a product of a company", async () => {
+      const provider = await createCompany(service.db, owner.organizationId, "Provider Co");
+      const result = await service.http(CREATE_PRODUCT, { input: { name: "Automation", description: "BMS", companyId: provider.id } }, as(owner));
+      expect(dataOf(result).createProduct).toMatchObject({
+        success: true,
+        message: "Product created successfully",
+        data: { name: "Automation", description: "BMS", company: { id: provider.id, name: "Provider Co" } },
+      });
+      const productId = dataOf(result).createProduct.data.id;
+      expect(dataOf(await service.http(`query ($id: ID!) { product(id: $id) { id } }`, { id: productId }, as(owner))).product.id).toBe(productId);
+      expect(errorOf(await service.http(`query ($id: ID!) { product(id: $id) { id } }`, { id: productId }, as(other))).extensions?.code).toBe("NOT_FOUND");
+    });
+
+    it("refuses a product of an unknown company", async () => {
+      const result = await service.http(CREATE_PRODUCT, { input: { name: "P", companyId: (await createCompany(service.db, other.organizationId)).id } }, as(owner));
+      expect(fieldPaths(result)).toEqual(["input.companyId"]);
+    });
+
+    it("creates a site, which always belongs to a company", async () => {
+      const customer = await createCompany(service.db, owner.organizationId, "Customer Co");
+      const result = await service.http(CREATE_SITE, { input: { companyId: customer.id, name: "HQ", address: "1 Main St" } }, as(owner));
+      expect(dataOf(result).createSite).toMatchObject({
+        success: true,
+        message: "Site created successfully",
+        data: { name: "HQ", address: "1 Main St", company: { id: customer.id, name: "Customer Co" } },
+      });
+      const missing = await service.http(CREATE_SITE, { input: { name: "Nowhere" } }, as(owner));
+      expect(missing.status).toBe(400);
+      expect(errorOf(missing).extensions?.code).toBe("BAD_USER_INPUT");
+      const foreign = await service.http(CREATE_SITE, { input: { companyId: (await createCompany(service.db, other.organizationId)).id, name: "X" } }, as(owner));
+      expect(fieldPaths(foreign)).toEqual(["input.companyId"]);
+    });
+  });
+
+  describe("reads", () => {
+    it("reads a person and a company by id, and another organization's as not found", async () => {
+      const company = await createCompany(service.db, owner.organizationId, "Readable");
+      const person = await createPerson(service.db, owner.organizationId, { firstName: "Reed", companyId: company.id });
+      const query = `query ($p: ID!, $c: ID!) { person(id: $p) { id firstName company { name } } company(id: $c) { id name } }`;
+      expect(dataOf(await service.http(query, { p: person.id, c: company.id }, as(owner)))).toEqual({
+        person: { id: person.id, firstName: "Reed", company: { name: "Readable" } },
+        company: { id: company.id, name: "Readable" },
+      });
+      for (const id of [person.id, "not-a-uuid"]) {
+        const result = await service.http(`query ($id: ID!) { person(id: $id) { id } }`, { id }, as(other));
+        expect(errorOf(result)).toMatchObject({ message: `Person ${id} was not found.`, extensions: { code: "NOT_FOUND" } });
+      }
+      expect(errorOf(await service.http(`query ($id: ID!) { company(id: $id) { id } }`, { id: company.id }, as(other))).extensions?.code).toBe("NOT_FOUND");
+    });
+
+    it("lists the stages of each pipeline in order", async () => {
+      const result = dataOf(await service.http(`{ referral: stages(pipeline: REFERRAL) { id key label color sortOrder probability isWon isLost pipeline }
+        sales: stages(pipeline: SALES) { key sortOrder isWon isLost } }`, {}, as(owner)));
+      expect(result.referral[0]).toMatchObject({ key: "lead", label: "Lead", color: "#3B82F6", sortOrder: 1, pipeline: "REFERRAL" });
+      expect(result.sales.map((s: { key: string }) => s.key)).toEqual(["lead", "qualified", "survey", "proposal", "negotiation", "won", "lost"]);
+      expect(result.sales.find((s: { key: string }) => s.key === "won")).toMatchObject({ isWon: true, isLost: false });
+      expect(result.sales.find((s: { key: string }) => s.key === "lost")).toMatchObject({ isWon: false, isLost: true });
+    });
+
+    it("searches companies by name in any case, with LIKE wildcards taken literally", async () => {
+      const tenant = await createTenant(service.db);
+      for (const name of ["Zeta 50% Off", "zeta corp", "Omega"]) await createCompany(service.db, tenant.organizationId, name);
+      const search = async (text: string) =>
+        dataOf(await service.http(`query ($f: CompanyFilter) { companies(filter: $f) { totalCount edges { node { name } } } }`, { f: { search: text } }, as(tenant)))
+          .companies;
+      expect((await search("ZETA")).edges.map((e: any) => e.node.name)).toEqual(["Zeta 50% Off", "zeta corp"]);
+      expect((await search("50%")).totalCount).toBe(1);
+      expect((await search("%")).totalCount).toBe(1);
+    });
+
+    it("filters people by company, type and name", async () => {
+      const tenant = await createTenant(service.db);
+      const acme = await createCompany(service.db, tenant.organizationId, "Acme");
+      await createPerson(service.db, tenant.organizationId, { firstName: "Alice", lastName: "Seeker", companyId: acme.id });
+      await createPerson(service.db, tenant.organizationId, { firstName: "Bob", lastName: "Other" });
+      const people = async (filter: object) =>
+        dataOf(await service.http(PEOPLE, { filter }, as(tenant))).people.edges.map((e: any) => e.node.firstName);
+      expect(await people({ companyId: acme.id })).toEqual(["Alice"]);
+      expect(await people({ type: PersonType.USER })).toEqual(["Olive"]);
+      expect(await people({ search: "seek" })).toEqual(["Alice"]);
+      expect(await people({})).toEqual(["Olive", "Alice", "Bob"]);
+      expect(fieldPaths(await service.http(PEOPLE, { filter: { companyId: "acme" } }, as(tenant)))).toEqual(["filter.companyId"]);
+    });
+  });
+
+  describe("pagination", () => {
+    let tenant: TestUser;
+    beforeAll(async () => {
+      tenant = await createTenant(service.db);
+      for (let i = 0; i < 11; i++) await createPerson(service.db, tenant.organizationId, { firstName: `P${i}` });
+    });
+
+    it("walks every item exactly once with stable cursors, even as items are added", async () => {
+      const seen: string[] = [];
+      let after: string | null = null;
+      let pages = 0;
+      for (;;) {
+        const { people } = dataOf(await service.http(PEOPLE, { first: 5, after }, as(tenant)));
+        expect(people.totalCount).toBe(12 + pages);
+        expect(people.pageInfo.hasPreviousPage).toBe(after !== null);
+        seen.push(...people.edges.map((e: any) => e.node.firstName));
+        expect(people.pageInfo.endCursor).toBe(people.edges.at(-1)?.cursor ?? null);
+        // A person added mid-walk comes after the cursor, at the end.
+        await createPerson(service.db, tenant.organizationId, { firstName: `New${pages}` });
+        pages++;
+        if (!people.pageInfo.hasNextPage) break;
+        after = people.pageInfo.endCursor;
+      }
+      expect(seen.slice(0, 12)).toEqual(["Olive", ...Array.from({ length: 11 }, (_, i) => `P${i}`)]);
+      expect(new Set(seen).size).toBe(seen.length);
+    });
+
+    it("allows at most 100 items a page, and at least 1", async () => {
+      expect(fieldPaths(await service.http(PEOPLE, { first: 101 }, as(tenant)))).toEqual(["first"]);
+      expect(fieldPaths(await service.http(PEOPLE, { first: 0 }, as(tenant)))).toEqual(["first"]);
+      expect(dataOf(await service.http(PEOPLE, { first: 100 }, as(tenant))).people.edges.length).toBeGreaterThan(11);
+    });
+
+    it("refuses cursors it did not give out, and those of another list", async () => {
+      expect(fieldPaths(await service.http(PEOPLE, { after: "garbage" }, as(tenant)))).toEqual(["after"]);
+      const { companies } = dataOf(await service.http(`{ companies(first: 1) { edges { cursor } } }`, {}, as(owner)));
+      expect(fieldPaths(await service.http(PEOPLE, { after: companies.edges[0].cursor }, as(tenant)))).toEqual(["after"]);
+    });
+
+    it("never lists another organization's people", async () => {
+      const { people } = dataOf(await service.http(PEOPLE, { first: 100 }, as(other)));
+      const ids = new Set(people.edges.map((e: any) => e.node.id));
+      const mine = await service.db.getRepository(Person).findBy({ organizationId: tenant.organizationId });
+      expect(mine.some((p) => ids.has(p.id))).toBe(false);
+    });
+  });
+
+  describe("batching", () => {
+    it("lists people with their companies and referral sources in a constant number of statements", async () => {
+      const tenant = await createTenant(service.db);
+      const companies = await Promise.all(Array.from({ length: 10 }, () => createCompany(service.db, tenant.organizationId)));
+      const sources: Person[] = [];
+      for (let i = 0; i < 60; i++) {
+        const referredBy = i % 3 === 0 && sources.length > 0 ? sources[sources.length - 1].id : null;
+        sources.push(await createPerson(service.db, tenant.organizationId, { companyId: companies[i % 10].id, referredById: referredBy }));
+      }
+      const five = await service.http(PEOPLE, { first: 5 }, as(tenant));
+      const fifty = await service.http(PEOPLE, { first: 50 }, as(tenant));
+      expect(dataOf(fifty).people.edges).toHaveLength(50);
+      expect(dataOf(fifty).people.edges.filter((e: any) => e.node.referredBy?.company).length).toBeGreaterThan(10);
+      // API key, page, totalCount, referral sources (with their employers); employers come with the page.
+      expect(fifty.sql).toBe(4);
+      expect(five.sql).toBe(fifty.sql);
+
+      const viaExecute = await service.exec(PEOPLE, { first: 50 }, tenant.viewer);
+      expect(dataOf(viaExecute).people.edges).toHaveLength(50);
+      expect(viaExecute.sql).toBe(3); // no API key lookup
+    });
+  });
+});

@@ -1,0 +1,83 @@
+import { validateSync } from "class-validator";
+import { bearerToken, generateApiKey, hashApiKey, isWellFormedApiKey } from "../src/core/auth/api-keys";
+import { loadConfig } from "../src/config";
+import { IsMoneyAmount, likePattern } from "../src/core/validation/rules";
+import { displayName } from "../src/modules/person/person.entity";
+
+describe("API keys", () => {
+  it("are dg_ and 43 base64url characters, different every time", () => {
+    const a = generateApiKey();
+    const b = generateApiKey();
+    expect(a.key).toMatch(/^dg_[A-Za-z0-9_-]{43}$/);
+    expect(a.key).not.toBe(b.key);
+    expect(a.prefix).toBe(a.key.slice(0, 11));
+    expect(isWellFormedApiKey(a.key)).toBe(true);
+    expect(isWellFormedApiKey(a.key + "x")).toBe(false);
+    expect(isWellFormedApiKey("sk_" + a.key.slice(3))).toBe(false);
+  });
+
+  it("are stored as their SHA-256", () => {
+    const { key, hash } = generateApiKey();
+    expect(hash.equals(hashApiKey(key))).toBe(true);
+    expect(hashApiKey("abc").toString("hex")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(hash).toHaveLength(32);
+  });
+
+  it("come from a Bearer header only", () => {
+    expect(bearerToken("Bearer dg_abc")).toBe("dg_abc");
+    expect(bearerToken("bearer   dg_abc ")).toBe("dg_abc");
+    expect(bearerToken("Basic dg_abc")).toBeNull();
+    expect(bearerToken("Bearer a b")).toBeNull();
+    expect(bearerToken(undefined)).toBeNull();
+  });
+});
+
+describe("displayName", () => {
+  it("prefers the display name, then first and last name, then the email", () => {
+    expect(displayName({ name: "Bobby", firstName: "Bob", lastName: "P", email: null })).toBe("Bobby");
+    expect(displayName({ name: "  ", firstName: "Bob", lastName: "Provider", email: null })).toBe("Bob Provider");
+    expect(displayName({ name: null, firstName: null, lastName: "Provider", email: "b@x" })).toBe("Provider");
+    expect(displayName({ name: null, firstName: null, lastName: null, email: "b@x" })).toBe("b@x");
+  });
+});
+
+describe("likePattern", () => {
+  it("takes %, _ and \\ literally", () => {
+    expect(likePattern(" 50%_off\\ ")).toBe("%50\\%\\_off\\\\%");
+  });
+});
+
+describe("IsMoneyAmount", () => {
+  class Amount {
+    @IsMoneyAmount()
+    value: unknown;
+  }
+  const ok = (value: unknown) => validateSync(Object.assign(new Amount(), { value })).length === 0;
+
+  it("accepts exact amounts of 0 or more with up to four decimals", () => {
+    for (const value of [0, 1, 50000.1, 50000.12, 0.0001, 999_999_999_999_999]) expect(ok(value)).toBe(true);
+  });
+
+  it("refuses negative, fractional beyond cents of cents, non-finite and huge amounts", () => {
+    for (const value of [-1, 0.00001, Infinity, NaN, 1e16, "5"]) expect(ok(value)).toBe(false);
+  });
+});
+
+describe("configuration", () => {
+  it("has defaults for a newcomer's machine", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ databaseUrl: undefined, databasePoolMax: 10, port: 4000, nodeEnv: "development", seedDemo: true });
+    expect(config.dataDir).toMatch(/\.data$/);
+  });
+
+  it("reads the environment and refuses nonsense", () => {
+    expect(loadConfig({ DATABASE_URL: "postgres://x", DATABASE_POOL_MAX: "3", PORT: "8080", SEED_DEMO: "false" })).toMatchObject({
+      databaseUrl: "postgres://x",
+      databasePoolMax: 3,
+      port: 8080,
+      seedDemo: false,
+    });
+    expect(() => loadConfig({ PORT: "http" })).toThrow("PORT must be a whole number");
+    expect(() => loadConfig({ DATABASE_POOL_MAX: "0" })).toThrow("DATABASE_POOL_MAX must be at least 1");
+  });
+});
