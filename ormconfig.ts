@@ -8,4 +8,4 @@ import { createDataSource } from "./src/core/db/data-source";
 
 if (!process.env.DATABASE_URL) throw new Error("ormconfig.ts needs DATABASE_URL");
 
-export default createDataSource({ url: process.env.DATABASE_URL, poolMax: 1 });
+export default createDataSource({ url: process.env.DATABASE_URL, poolMax: 1, verbose: true });

@@ -205,7 +205,7 @@ describe("the directory: companies, people, products, sites, stages", () => {
       let after: string | null = null;
       let pages = 0;
       for (;;) {
-        const { people } = dataOf(await service.http(PEOPLE, { first: 5, after }, as(tenant)));
+        const { people }: { people: any } = dataOf(await service.http(PEOPLE, { first: 5, after }, as(tenant)));
         expect(people.totalCount).toBe(12 + pages);
         expect(people.pageInfo.hasPreviousPage).toBe(after !== null);
         seen.push(...people.edges.map((e: any) => e.node.firstName));

@@ -9,10 +9,12 @@ export interface DataSourceSettings {
   url: string;
   poolMax: number;
   logQueries?: boolean;
+  /** Print TypeORM's schema and migration messages (for its CLI). */
+  verbose?: boolean;
 }
 
 /** The one way a DataSource is made: the service, the CLI, the tests and ormconfig.ts all call this. */
-export function createDataSource({ url, poolMax, logQueries = false }: DataSourceSettings): DataSource {
+export function createDataSource({ url, poolMax, logQueries = false, verbose = false }: DataSourceSettings): DataSource {
   return new DataSource({
     type: "postgres",
     url,
@@ -25,7 +27,7 @@ export function createDataSource({ url, poolMax, logQueries = false }: DataSourc
     migrationsRun: false,
     installExtensions: false,
     uuidExtension: "pgcrypto",
-    logger: new CountingLogger(logQueries),
+    logger: new CountingLogger(logQueries, verbose),
     extra: { max: poolMax },
   });
 }

@@ -28,8 +28,12 @@ export function currentSqlStats(): SqlStats | undefined {
  * logger is where statements are counted. Errors are printed; queries only on request.
  */
 export class CountingLogger extends AbstractLogger {
-  constructor(private readonly printQueries = false) {
-    super(printQueries ? ["query", "error"] : ["error"]);
+  /** `verbose` adds the schema and migration messages the TypeORM CLI prints. */
+  constructor(
+    private readonly printQueries = false,
+    verbose = false,
+  ) {
+    super([...(printQueries ? (["query"] as const) : []), "error", ...(verbose ? (["warn", "info", "log", "schema", "migration"] as const) : [])]);
   }
 
   logQuery(query: string, parameters?: unknown[], queryRunner?: QueryRunner): void {
