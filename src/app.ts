@@ -15,6 +15,9 @@ export async function createApolloServer({ nodeEnv }: Pick<Config, "nodeEnv">): 
     formatError: createErrorFormatter({ development }),
     includeStacktraceInErrorResponses: false,
     introspection: true,
+    // main.ts owns shutdown (HTTP, then Apollo, then the database); Apollo's own signal
+    // handlers would race it and leave the process hanging.
+    stopOnTerminationSignals: false,
     plugins: nodeEnv === "production" ? [ApolloServerPluginLandingPageDisabled()] : [],
   });
   await apollo.start();
