@@ -2,10 +2,14 @@ import "reflect-metadata";
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { validateArgs } from "./core/graphql/validate-args";
+import { DealShareResolver } from "./modules/deal/deal-share.resolver";
 import { PipelineDealResolver } from "./modules/deal/deal.resolver";
+import { FacilitatorResolver } from "./modules/deal/facilitator.resolver";
 import { CompanyResolver } from "./modules/company/company.resolver";
+import { OpportunityResolver } from "./modules/opportunity/opportunity.resolver";
 import { PersonResolver } from "./modules/person/person.resolver";
 import { ProductResolver } from "./modules/product/product.resolver";
+import { ReferralOpportunityResolver } from "./modules/referral/referral.resolver";
 import { SiteResolver } from "./modules/site/site.resolver";
 import { StageResolver } from "./modules/stage/stage.resolver";
 import { ViewerResolver, WorkspaceMembershipResolver } from "./modules/viewer/viewer.resolver";
@@ -19,6 +23,10 @@ export const resolvers = [
   SiteResolver,
   StageResolver,
   PipelineDealResolver,
+  DealShareResolver,
+  OpportunityResolver,
+  ReferralOpportunityResolver,
+  FacilitatorResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

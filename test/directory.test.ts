@@ -151,6 +151,8 @@ describe("the directory: companies, people, products, sites, stages", () => {
         person: { id: person.id, firstName: "Reed", company: { name: "Readable" } },
         company: { id: company.id, name: "Readable" },
       });
+      const shouted = await service.http(`query ($id: ID!) { person(id: $id) { id } }`, { id: person.id.toUpperCase() }, as(owner));
+      expect(dataOf(shouted).person.id).toBe(person.id);
       for (const id of [person.id, "not-a-uuid"]) {
         const result = await service.http(`query ($id: ID!) { person(id: $id) { id } }`, { id }, as(other));
         expect(errorOf(result)).toMatchObject({ message: `Person ${id} was not found.`, extensions: { code: "NOT_FOUND" } });

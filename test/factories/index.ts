@@ -4,9 +4,14 @@ import { Viewer } from "../../src/core/auth/viewer";
 import { insertRow } from "../../src/core/db/insert";
 import { adminService } from "../../src/modules/admin/admin.service";
 import { Company } from "../../src/modules/company/company.entity";
+import { VisibilityMode } from "../../src/modules/deal/deal.enums";
+import { Opportunity } from "../../src/modules/opportunity/opportunity.entity";
+import { PipelineType } from "../../src/modules/opportunity/opportunity.enums";
 import { Person, PersonType } from "../../src/modules/person/person.entity";
 import { Product } from "../../src/modules/product/product.entity";
+import { ReferralOpportunity } from "../../src/modules/referral/referral-opportunity.entity";
 import { Site } from "../../src/modules/site/site.entity";
+import { Pipeline, Stage } from "../../src/modules/stage/stage.entity";
 
 /** A user with an API key, as the CLI makes them. */
 export interface TestUser {
@@ -80,4 +85,52 @@ export function createProduct(db: DataSource, organizationId: string, companyId:
 
 export function createSite(db: DataSource, organizationId: string, companyId: string): Promise<Site> {
   return insertRow(db.manager, Site, { organizationId, companyId, name: `Site ${unique()}` });
+}
+
+/** A stage's id by pipeline and key, such as ("sales", "lead"). */
+export async function stageId(db: DataSource, pipeline: Pipeline, key: string): Promise<string> {
+  return (await db.getRepository(Stage).findOneByOrFail({ pipeline, key })).id;
+}
+
+/**
+ * A sales opportunity written straight to the table, bypassing createOpportunity's rules:
+ * for read and visibility tests that need many deals or unusual ones.
+ */
+export async function insertOpportunity(
+  db: DataSource,
+  where: { organizationId: string; workspaceId: string; ownerId: string },
+  values: Partial<Opportunity> & { customerId: string },
+): Promise<Opportunity> {
+  return insertRow(db.manager, Opportunity, {
+    ...where,
+    name: `Opportunity ${unique()}`,
+    stageId: await stageId(db, Pipeline.SALES, "lead"),
+    visibilityMode: VisibilityMode.WORKSPACE_LOCAL,
+    pipelineType: PipelineType.NEW_CONSTRUCTION,
+    probability: 10,
+    budgetConfirmed: false,
+    solutionFamilies: [],
+    currency: "USD",
+    ...values,
+  } as Partial<Opportunity>);
+}
+
+/** A referral deal written straight to the table (seeker, provider and connector made when not given). */
+export async function insertReferral(
+  db: DataSource,
+  where: { organizationId: string; workspaceId: string; ownerId: string },
+  values: Partial<ReferralOpportunity> = {},
+): Promise<ReferralOpportunity> {
+  const [seeker, provider] = await Promise.all([createPerson(db, where.organizationId), createPerson(db, where.organizationId)]);
+  return insertRow(db.manager, ReferralOpportunity, {
+    ...where,
+    name: `Referral ${unique()}`,
+    stageId: await stageId(db, Pipeline.REFERRAL, "lead"),
+    visibilityMode: VisibilityMode.WORKSPACE_LOCAL,
+    currency: "USD",
+    seekerId: seeker.id,
+    providerId: provider.id,
+    connectorId: where.ownerId,
+    ...values,
+  } as Partial<ReferralOpportunity>);
 }

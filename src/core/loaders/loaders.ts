@@ -2,6 +2,7 @@ import { isUUID } from "class-validator";
 import DataLoader from "dataloader";
 import { DataSource, EntityTarget, ObjectLiteral } from "typeorm";
 import { Company } from "../../modules/company/company.entity";
+import { DealShare } from "../../modules/deal/deal-share.entity";
 import { Facilitator } from "../../modules/deal/facilitator.entity";
 import { PipelineDeal } from "../../modules/deal/pipeline-deal.entity";
 import { whereVisibleTo } from "../../modules/deal/visibility";
@@ -90,9 +91,34 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
     return inKeyOrder(ids, await whereVisibleTo(qb, "deal", viewer).getMany());
   });
 
+  const workspace = byId(db, Workspace, organizationId);
+
+  /** The workspaces each deal is shared with, by name; primes `workspace`. */
+  const sharedWorkspacesByDeal = new DataLoader<string, Workspace[]>(async (dealIds) => {
+    const shares = await db
+      .getRepository(DealShare)
+      .createQueryBuilder("share")
+      .innerJoinAndMapOne(
+        "share.workspace",
+        Workspace,
+        "workspace",
+        "workspace.organization_id = share.organization_id AND workspace.id = share.workspace_id",
+      )
+      .where("share.organization_id = :organizationId AND share.deal_id = ANY(:dealIds)", { organizationId, dealIds })
+      .orderBy("workspace.name")
+      .addOrderBy("workspace.id")
+      .getMany();
+    const byDeal = new Map<string, Workspace[]>();
+    for (const share of shares as Array<DealShare & { workspace: Workspace }>) {
+      workspace.prime(share.workspace.id, share.workspace);
+      byDeal.set(share.dealId, [...(byDeal.get(share.dealId) ?? []), share.workspace]);
+    }
+    return dealIds.map((id) => byDeal.get(id) ?? []);
+  });
+
   return {
     organization: byId(db, Organization),
-    workspace: byId(db, Workspace, organizationId),
+    workspace,
     person,
     primeEmployer,
     company,
@@ -101,6 +127,7 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
     stage: byId(db, Stage),
     deal,
     facilitatorsByDeal,
+    sharedWorkspacesByDeal,
   };
 }
 
@@ -118,12 +145,16 @@ function byId<T extends ObjectLiteral & { id: string }>(db: DataSource, entity: 
  * null (not found) without reaching SQL, where it would be a type error.
  */
 function idLoader<T>(load: (ids: string[]) => Promise<Array<T | null>>) {
-  return new DataLoader<string, T | null>(async (keys) => {
-    const ids = keys.filter((key) => isUUID(key));
-    const found = ids.length > 0 ? await load(ids) : [];
-    const byKey = new Map(ids.map((id, i) => [id, found[i]]));
-    return keys.map((key) => byKey.get(key) ?? null);
-  });
+  return new DataLoader<string, T | null>(
+    async (keys) => {
+      const ids = keys.filter((key) => isUUID(key)).map((key) => key.toLowerCase());
+      const found = ids.length > 0 ? await load(ids) : [];
+      const byId = new Map(ids.map((id, i) => [id, found[i]]));
+      return keys.map((key) => byId.get(key.toLowerCase()) ?? null);
+    },
+    // PostgreSQL spells UUIDs in lower case; a caller may not.
+    { cacheKeyFn: (key) => key.toLowerCase() },
+  );
 }
 
 function inKeyOrder<T extends { id: string }>(ids: readonly string[], rows: T[]): Array<T | null> {

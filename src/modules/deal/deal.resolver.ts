@@ -28,4 +28,11 @@ export class PipelineDealResolver {
   async workspace(@Root() deal: PipelineDeal, @Ctx() { loaders }: Context): Promise<Workspace> {
     return orNotFound(await loaders.workspace.load(deal.workspaceId), "Workspace", deal.workspaceId);
   }
+
+  @FieldResolver(() => [Workspace], {
+    description: "The other workspaces the deal is shared with, by name. They see it while visibilityMode is SHARED.",
+  })
+  sharedWith(@Root() deal: PipelineDeal, @Ctx() { loaders }: Context): Promise<Workspace[]> {
+    return loaders.sharedWorkspacesByDeal.load(deal.id);
+  }
 }

@@ -15,6 +15,7 @@ import {
 })
 @ChildEntity(DealKind.OPPORTUNITY)
 export class Opportunity extends PipelineDeal {
+  @Field(() => ID, { description: "The customer company's id." })
   @Column("uuid")
   customerId: string;
 
@@ -94,5 +95,10 @@ export class Opportunity extends PipelineDeal {
   @Field(() => Float, { nullable: true })
   get estimatedValue(): number | null {
     return moneyToNumber(this.value);
+  }
+
+  @Field(() => ID, { description: "The owner's id (see owner)." })
+  get ownerUserId(): string {
+    return this.ownerId;
   }
 }

@@ -1,0 +1,62 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
+import type { Context } from "../../core/context/context";
+import { NotFoundError, orNotFound } from "../../core/errors/errors";
+import { payload, PayloadType } from "../../core/graphql/payload";
+import { ConnectionType, PageArgs } from "../../core/pagination/connection";
+import { Company } from "../company/company.entity";
+import { Person } from "../person/person.entity";
+import { Site } from "../site/site.entity";
+import { Opportunity } from "./opportunity.entity";
+import { CreateOpportunityInput, OpportunityFilter, OpportunityOrder } from "./opportunity.inputs";
+import { opportunityService } from "./opportunity.service";
+
+@ObjectType()
+class OpportunityConnection extends ConnectionType(Opportunity) {}
+
+@ObjectType()
+class CreateOpportunityPayload extends PayloadType(Opportunity) {}
+
+@Resolver(() => Opportunity)
+export class OpportunityResolver {
+  @Query(() => Opportunity, { description: "A sales opportunity you can see." })
+  async opportunity(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Opportunity> {
+    const deal = await ctx.loaders.deal.load(id);
+    if (!(deal instanceof Opportunity)) throw new NotFoundError("Opportunity", id);
+    return deal;
+  }
+
+  @Query(() => OpportunityConnection, { description: "The sales opportunities you can see; newest first unless ordered." })
+  opportunities(
+    @Args() page: PageArgs,
+    @Arg("filter", () => OpportunityFilter, { nullable: true }) filter: OpportunityFilter | undefined,
+    @Arg("orderBy", () => OpportunityOrder, { nullable: true }) orderBy: OpportunityOrder | undefined,
+    @Ctx() ctx: Context,
+  ) {
+    return opportunityService.list(ctx, page, filter, orderBy);
+  }
+
+  @Mutation(() => CreateOpportunityPayload, { description: "Creates a sales opportunity (the seed's opportunity.create)." })
+  async createOpportunity(@Arg("input") input: CreateOpportunityInput, @Ctx() ctx: Context) {
+    return payload("Opportunity created successfully", await opportunityService.create(ctx, input));
+  }
+
+  @FieldResolver(() => Company, { description: "The customer company." })
+  async customer(@Root() opportunity: Opportunity, @Ctx() ctx: Context): Promise<Company> {
+    return orNotFound(await ctx.loaders.company.load(opportunity.customerId), "Company", opportunity.customerId);
+  }
+
+  @FieldResolver(() => Person, { nullable: true, description: "The customer's main contact." })
+  primaryContact(@Root() opportunity: Opportunity, @Ctx() ctx: Context): Promise<Person | null> | null {
+    return opportunity.primaryContactId ? ctx.loaders.person.load(opportunity.primaryContactId) : null;
+  }
+
+  @FieldResolver(() => Site, { nullable: true, description: "The customer's site the work is for." })
+  site(@Root() opportunity: Opportunity, @Ctx() ctx: Context): Promise<Site | null> | null {
+    return opportunity.siteId ? ctx.loaders.site.load(opportunity.siteId) : null;
+  }
+
+  @FieldResolver(() => ID, { description: "The workspace's id (see workspace)." })
+  workspaceId(@Root() opportunity: Opportunity): string {
+    return opportunity.workspaceId;
+  }
+}

@@ -1,0 +1,108 @@
+import { IsISO4217CurrencyCode, IsOptional, IsUUID, MaxLength } from "class-validator";
+import { Field, Float, ID, InputType, registerEnumType } from "type-graphql";
+import { MutationInput } from "../../core/graphql/mutation-input";
+import { IsMoneyAmount } from "../../core/validation/rules";
+
+export const REFERRAL_NAME_MAX_LENGTH = 200;
+export const REFERRAL_DESCRIPTION_MAX_LENGTH = 1000;
+
+@InputType({ description: "A warm introduction to record: who is introduced to whom, and by whom." })
+export class CreateReferralOpportunityInput extends MutationInput {
+  @Field(() => ID, { description: "The person looking for a solution." })
+  @IsUUID("all", { message: "seekerId must be a UUID" })
+  seekerId: string;
+
+  @Field(() => ID, { description: "The person providing the solution." })
+  @IsUUID("all", { message: "providerId must be a UUID" })
+  providerId: string;
+
+  @Field(() => ID, { nullable: true, description: "The person making the introduction; you when omitted." })
+  @IsOptional()
+  @IsUUID("all", { message: "connectorId must be a UUID" })
+  connectorId?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      `At most ${REFERRAL_NAME_MAX_LENGTH} characters. Omitted or blank:` +
+      ` "<seeker's employer> → <provider's employer>", a person's own name standing in for an employer they lack.`,
+  })
+  @IsOptional()
+  @MaxLength(REFERRAL_NAME_MAX_LENGTH)
+  name?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: `A note or justification, at most ${REFERRAL_DESCRIPTION_MAX_LENGTH} characters; blank is none.`,
+  })
+  @IsOptional()
+  @MaxLength(REFERRAL_DESCRIPTION_MAX_LENGTH)
+  description?: string | null;
+
+  @Field(() => Float, { nullable: true, description: "Expected deal value: 0 or more, at most 4 decimals." })
+  @IsOptional()
+  @IsMoneyAmount()
+  expectedValue?: number | null;
+
+  @Field(() => String, { defaultValue: "USD", description: "ISO 4217 code, in any case; stored in upper case." })
+  @IsISO4217CurrencyCode({ message: "currency must be an ISO 4217 currency code such as USD" })
+  currency: string = "USD";
+
+  @Field(() => ID, { nullable: true, description: "The product the referral is about." })
+  @IsOptional()
+  @IsUUID("all", { message: "productId must be a UUID" })
+  productId?: string | null;
+}
+
+@InputType({ description: "Narrows referralOpportunities; every condition given must hold." })
+export class ReferralOpportunityFilter {
+  @Field(() => ID, { nullable: true, description: "Deals in this stage." })
+  @IsOptional()
+  @IsUUID("all", { message: "stageId must be a UUID" })
+  stageId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: "Deals with this seeker." })
+  @IsOptional()
+  @IsUUID("all", { message: "seekerId must be a UUID" })
+  seekerId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: "Deals with this provider." })
+  @IsOptional()
+  @IsUUID("all", { message: "providerId must be a UUID" })
+  providerId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: "Deals with this connector." })
+  @IsOptional()
+  @IsUUID("all", { message: "connectorId must be a UUID" })
+  connectorId?: string | null;
+
+  @Field(() => Date, { nullable: true, description: "Deals created at or after this instant." })
+  @IsOptional()
+  createdAfter?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: "Deals created before this instant." })
+  @IsOptional()
+  createdBefore?: Date | null;
+}
+
+/** One enum for key and direction, so the order is a single argument: orderBy: NAME_ASC. */
+export enum ReferralOpportunityOrder {
+  CREATED_AT_ASC = "CREATED_AT_ASC",
+  CREATED_AT_DESC = "CREATED_AT_DESC",
+  NAME_ASC = "NAME_ASC",
+  NAME_DESC = "NAME_DESC",
+  EXPECTED_VALUE_ASC = "EXPECTED_VALUE_ASC",
+  EXPECTED_VALUE_DESC = "EXPECTED_VALUE_DESC",
+}
+registerEnumType(ReferralOpportunityOrder, {
+  name: "ReferralOpportunityOrder",
+  description: "How referralOpportunities are ordered; ties are broken by id, so the order is total.",
+  valuesConfig: {
+    CREATED_AT_DESC: { description: "Newest first (the default)." },
+    NAME_ASC: { description: "By name, ignoring case." },
+    NAME_DESC: { description: "By name, ignoring case." },
+    EXPECTED_VALUE_ASC: { description: "Deals without an expected value first." },
+    EXPECTED_VALUE_DESC: { description: "Deals without an expected value last." },
+  },
+});
+

@@ -1,0 +1,74 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
+import type { Context } from "../../core/context/context";
+import { NotFoundError, orNotFound } from "../../core/errors/errors";
+import { payload, PayloadType } from "../../core/graphql/payload";
+import { ConnectionType, PageArgs } from "../../core/pagination/connection";
+import { Facilitator } from "../deal/facilitator.entity";
+import { Person } from "../person/person.entity";
+import { Product } from "../product/product.entity";
+import { ReferralOpportunity } from "./referral-opportunity.entity";
+import { CreateReferralOpportunityInput, ReferralOpportunityFilter, ReferralOpportunityOrder } from "./referral.inputs";
+import { referralService } from "./referral.service";
+
+@ObjectType()
+class ReferralOpportunityConnection extends ConnectionType(ReferralOpportunity) {}
+
+@ObjectType()
+class CreateReferralOpportunityPayload extends PayloadType(ReferralOpportunity) {}
+
+@Resolver(() => ReferralOpportunity)
+export class ReferralOpportunityResolver {
+  @Query(() => ReferralOpportunity, { description: "A referral opportunity you can see, by id." })
+  async referralOpportunity(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<ReferralOpportunity> {
+    const deal = await ctx.loaders.deal.load(id);
+    if (!(deal instanceof ReferralOpportunity)) throw new NotFoundError("Referral opportunity", id);
+    return deal;
+  }
+
+  @Query(() => ReferralOpportunityConnection, {
+    description: "The referral opportunities you can see, newest first unless orderBy says otherwise.",
+  })
+  referralOpportunities(
+    @Args() page: PageArgs,
+    @Arg("filter", () => ReferralOpportunityFilter, { nullable: true }) filter: ReferralOpportunityFilter | undefined,
+    @Arg("orderBy", () => ReferralOpportunityOrder, { defaultValue: ReferralOpportunityOrder.CREATED_AT_DESC })
+    orderBy: ReferralOpportunityOrder,
+    @Ctx() ctx: Context,
+  ) {
+    return referralService.list(ctx, page, filter, orderBy);
+  }
+
+  @Mutation(() => CreateReferralOpportunityPayload, {
+    description: "Records a warm introduction as a deal in the REFERRAL pipeline, with its facilitators.",
+  })
+  async createReferralOpportunity(@Arg("input") input: CreateReferralOpportunityInput, @Ctx() ctx: Context) {
+    return payload("Referral opportunity created successfully", await referralService.create(ctx, input));
+  }
+
+  @FieldResolver(() => Person, { description: "The person looking for a solution." })
+  async seeker(@Root() deal: ReferralOpportunity, @Ctx() { loaders }: Context): Promise<Person> {
+    return orNotFound(await loaders.person.load(deal.seekerId), "Person", deal.seekerId);
+  }
+
+  @FieldResolver(() => Person, { description: "The person providing the solution." })
+  async provider(@Root() deal: ReferralOpportunity, @Ctx() { loaders }: Context): Promise<Person> {
+    return orNotFound(await loaders.person.load(deal.providerId), "Person", deal.providerId);
+  }
+
+  @FieldResolver(() => Person, { description: "The person who made the introduction." })
+  async connector(@Root() deal: ReferralOpportunity, @Ctx() { loaders }: Context): Promise<Person> {
+    return orNotFound(await loaders.person.load(deal.connectorId), "Person", deal.connectorId);
+  }
+
+  @FieldResolver(() => Product, { nullable: true, description: "The product the referral is about." })
+  product(@Root() deal: ReferralOpportunity, @Ctx() { loaders }: Context): Promise<Product | null> | null {
+    return deal.productId ? loaders.product.load(deal.productId) : null;
+  }
+
+  @FieldResolver(() => [Facilitator], {
+    description: "Who helped: the connector, then any referral sources of the seeker and the provider.",
+  })
+  facilitators(@Root() deal: ReferralOpportunity, @Ctx() { loaders }: Context): Promise<Facilitator[]> {
+    return loaders.facilitatorsByDeal.load(deal.id);
+  }
+}
