@@ -3,7 +3,7 @@ import DataLoader from "dataloader";
 import { DataSource, EntityTarget, ObjectLiteral } from "typeorm";
 import { Company } from "../../modules/company/company.entity";
 import { DealShare } from "../../modules/deal/deal-share.entity";
-import { Facilitator } from "../../modules/deal/facilitator.entity";
+import { byFacilitatorOrder, Facilitator } from "../../modules/deal/facilitator.entity";
 import { PipelineDeal } from "../../modules/deal/pipeline-deal.entity";
 import { whereVisibleTo } from "../../modules/deal/visibility";
 import { Organization } from "../../modules/organization/organization.entity";
@@ -70,9 +70,6 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
         organizationId,
         dealIds,
       })
-      .orderBy("facilitator.created_at")
-      .addOrderBy("facilitator.role")
-      .addOrderBy("facilitator.id")
       .getMany();
     const byDeal = new Map<string, Facilitator[]>();
     for (const row of rows as Array<Facilitator & { person?: Person; company?: Company | null }>) {
@@ -82,7 +79,7 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
       delete row.company;
       byDeal.set(row.dealId, [...(byDeal.get(row.dealId) ?? []), row]);
     }
-    return dealIds.map((id) => byDeal.get(id) ?? []);
+    return dealIds.map((id) => (byDeal.get(id) ?? []).sort(byFacilitatorOrder));
   });
 
   /** Only deals the viewer may see: the others come back as null, exactly like missing ones. */

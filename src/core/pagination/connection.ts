@@ -1,5 +1,5 @@
 import { isUUID, Max, Min } from "class-validator";
-import { ArgsType, ClassType, Field, Int, ObjectType } from "type-graphql";
+import { ArgsType, ClassType, Field, Int, ObjectType, registerEnumType } from "type-graphql";
 import { ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { InputError } from "../errors/errors";
 
@@ -81,7 +81,11 @@ const CURSOR_VALUE_PATTERNS = {
   text: /^[\s\S]*$/,
 };
 
-export type SortDirection = "ASC" | "DESC";
+export enum OrderDirection {
+  ASC = "ASC",
+  DESC = "DESC",
+}
+registerEnumType(OrderDirection, { name: "OrderDirection", description: "Ascending or descending; ties are broken by id." });
 
 /**
  * Keyset pagination over `qb` (already filtered): ordered by the sort key then by id, so the
@@ -92,7 +96,7 @@ export async function paginate<T extends ObjectLiteral>(
   qb: SelectQueryBuilder<T>,
   { first, after }: PageArgs,
   sort: SortKey,
-  direction: SortDirection,
+  direction: OrderDirection,
 ): Promise<Page<T>> {
   const alias = qb.alias;
   const countQuery = qb.clone();

@@ -1,7 +1,7 @@
 import { insertRow } from "../../core/db/insert";
 import { Context } from "../../core/context/context";
 import { InputProblems } from "../../core/errors/field-errors";
-import { PageArgs, paginate } from "../../core/pagination/connection";
+import { OrderDirection, PageArgs, paginate } from "../../core/pagination/connection";
 import { likePattern } from "../../core/validation/rules";
 import { Company } from "./company.entity";
 import { CompanyFilter, CreateCompanyInput } from "./company.inputs";
@@ -24,6 +24,6 @@ export const companyService = {
       .createQueryBuilder("company")
       .where("company.organization_id = :organizationId", { organizationId: viewer.organizationId });
     if (filter.search?.trim()) qb.andWhere("company.name ILIKE :search", { search: likePattern(filter.search) });
-    return paginate(qb, page, { name: "name", expression: "lower(company.name)", type: "text" }, "ASC");
+    return paginate(qb, page, { name: "name", expression: "lower(company.name)", type: "text" }, OrderDirection.ASC);
   },
 };

@@ -37,3 +37,15 @@ export class Facilitator {
   @CreateDateColumn({ type: "timestamptz" })
   createdAt: Date;
 }
+
+const ROLE_ORDER = [FacilitatorRole.CONNECTOR, FacilitatorRole.REFERRAL_SOURCE];
+const SIDE_ORDER = [FacilitatorSide.SEEKER, FacilitatorSide.PROVIDER];
+
+/** How a deal's facilitators are listed: the connector first, then referral sources, seeker's side first. */
+export function byFacilitatorOrder(a: Facilitator, b: Facilitator): number {
+  return (
+    ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) ||
+    SIDE_ORDER.indexOf(a.side) - SIDE_ORDER.indexOf(b.side) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}

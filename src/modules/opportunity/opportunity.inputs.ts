@@ -1,6 +1,7 @@
 import { IsBoolean, IsDate, IsEnum, IsInt, IsISO4217CurrencyCode, IsOptional, IsUUID, Max, MaxLength, Min } from "class-validator";
 import { Field, Float, ID, InputType, Int, registerEnumType } from "type-graphql";
 import { MutationInput } from "../../core/graphql/mutation-input";
+import { OrderDirection } from "../../core/pagination/connection";
 import { IsMoneyAmount, IsNotBlank } from "../../core/validation/rules";
 import { VisibilityMode } from "../deal/deal.enums";
 import { LostReasonCategory, OpportunityPriority, OpportunitySource, OpportunityStage, PipelineType } from "./opportunity.enums";
@@ -204,12 +205,6 @@ registerEnumType(OpportunityOrderField, {
     TITLE: { description: "Case-insensitive." },
   },
 });
-
-export enum OrderDirection {
-  ASC = "ASC",
-  DESC = "DESC",
-}
-registerEnumType(OrderDirection, { name: "OrderDirection" });
 
 @InputType()
 export class OpportunityOrder {

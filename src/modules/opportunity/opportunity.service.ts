@@ -3,7 +3,7 @@ import { Context } from "../../core/context/context";
 import { insertRow } from "../../core/db/insert";
 import { ForbiddenError } from "../../core/errors/errors";
 import { InputProblems } from "../../core/errors/field-errors";
-import { PageArgs, paginate, SortKey } from "../../core/pagination/connection";
+import { OrderDirection, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
 import { whereVisibleTo } from "../deal/visibility";
 import { PersonType } from "../person/person.entity";
 import { Pipeline, Stage } from "../stage/stage.entity";
@@ -16,7 +16,6 @@ import {
   OpportunityFilter,
   OpportunityOrder,
   OpportunityOrderField,
-  OrderDirection,
 } from "./opportunity.inputs";
 
 /**

@@ -2,7 +2,7 @@ import { Context } from "../../core/context/context";
 import { insertRow } from "../../core/db/insert";
 import { ConflictError } from "../../core/errors/errors";
 import { InputProblems } from "../../core/errors/field-errors";
-import { PageArgs, paginate } from "../../core/pagination/connection";
+import { OrderDirection, PageArgs, paginate } from "../../core/pagination/connection";
 import { likePattern } from "../../core/validation/rules";
 import { Company } from "../company/company.entity";
 import { Person, PersonType } from "./person.entity";
@@ -66,7 +66,7 @@ export const personService = {
         { search: likePattern(filter.search) },
       );
     }
-    return paginate(qb, page, { name: "createdAt", expression: "person.created_at", type: "timestamptz" }, "ASC").then(
+    return paginate(qb, page, { name: "createdAt", expression: "person.created_at", type: "timestamptz" }, OrderDirection.ASC).then(
       (result) => {
         for (const { node } of result.edges) loaders.primeEmployer(node);
         return result;

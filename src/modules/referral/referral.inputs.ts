@@ -1,6 +1,7 @@
-import { IsISO4217CurrencyCode, IsOptional, IsUUID, MaxLength } from "class-validator";
+import { IsEnum, IsISO4217CurrencyCode, IsOptional, IsUUID, MaxLength } from "class-validator";
 import { Field, Float, ID, InputType, registerEnumType } from "type-graphql";
 import { MutationInput } from "../../core/graphql/mutation-input";
+import { OrderDirection } from "../../core/pagination/connection";
 import { IsMoneyAmount } from "../../core/validation/rules";
 
 export const REFERRAL_NAME_MAX_LENGTH = 200;
@@ -85,24 +86,27 @@ export class ReferralOpportunityFilter {
   createdBefore?: Date | null;
 }
 
-/** One enum for key and direction, so the order is a single argument: orderBy: NAME_ASC. */
-export enum ReferralOpportunityOrder {
-  CREATED_AT_ASC = "CREATED_AT_ASC",
-  CREATED_AT_DESC = "CREATED_AT_DESC",
-  NAME_ASC = "NAME_ASC",
-  NAME_DESC = "NAME_DESC",
-  EXPECTED_VALUE_ASC = "EXPECTED_VALUE_ASC",
-  EXPECTED_VALUE_DESC = "EXPECTED_VALUE_DESC",
+export enum ReferralOpportunityOrderField {
+  CREATED_AT = "CREATED_AT",
+  NAME = "NAME",
+  EXPECTED_VALUE = "EXPECTED_VALUE",
 }
-registerEnumType(ReferralOpportunityOrder, {
-  name: "ReferralOpportunityOrder",
-  description: "How referralOpportunities are ordered; ties are broken by id, so the order is total.",
+registerEnumType(ReferralOpportunityOrderField, {
+  name: "ReferralOpportunityOrderField",
   valuesConfig: {
-    CREATED_AT_DESC: { description: "Newest first (the default)." },
-    NAME_ASC: { description: "By name, ignoring case." },
-    NAME_DESC: { description: "By name, ignoring case." },
-    EXPECTED_VALUE_ASC: { description: "Deals without an expected value first." },
-    EXPECTED_VALUE_DESC: { description: "Deals without an expected value last." },
+    NAME: { description: "By name, ignoring case." },
+    EXPECTED_VALUE: { description: "Deals without an expected value come first in ascending order." },
   },
 });
+
+@InputType({ description: "How referralOpportunities are ordered: newest first unless said otherwise." })
+export class ReferralOpportunityOrder {
+  @Field(() => ReferralOpportunityOrderField, { defaultValue: ReferralOpportunityOrderField.CREATED_AT })
+  @IsEnum(ReferralOpportunityOrderField)
+  field: ReferralOpportunityOrderField;
+
+  @Field(() => OrderDirection, { defaultValue: OrderDirection.DESC })
+  @IsEnum(OrderDirection)
+  direction: OrderDirection;
+}
 

@@ -31,8 +31,7 @@ export class ReferralOpportunityResolver {
   referralOpportunities(
     @Args() page: PageArgs,
     @Arg("filter", () => ReferralOpportunityFilter, { nullable: true }) filter: ReferralOpportunityFilter | undefined,
-    @Arg("orderBy", () => ReferralOpportunityOrder, { defaultValue: ReferralOpportunityOrder.CREATED_AT_DESC })
-    orderBy: ReferralOpportunityOrder,
+    @Arg("orderBy", () => ReferralOpportunityOrder, { nullable: true }) orderBy: ReferralOpportunityOrder | undefined,
     @Ctx() ctx: Context,
   ) {
     return referralService.list(ctx, page, filter, orderBy);

@@ -2,10 +2,10 @@ import { Brackets } from "typeorm";
 import { Context } from "../../core/context/context";
 import { insertRow, insertRows } from "../../core/db/insert";
 import { InputProblems } from "../../core/errors/field-errors";
-import { Page, PageArgs, paginate, SortDirection, SortKey } from "../../core/pagination/connection";
+import { OrderDirection, Page, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
 import { Company } from "../company/company.entity";
 import { DealKind, FacilitatorRole, FacilitatorSide, VisibilityMode } from "../deal/deal.enums";
-import { Facilitator } from "../deal/facilitator.entity";
+import { byFacilitatorOrder, Facilitator } from "../deal/facilitator.entity";
 import { whereVisibleTo } from "../deal/visibility";
 import { displayName, Person } from "../person/person.entity";
 import { Product } from "../product/product.entity";
@@ -17,6 +17,7 @@ import {
   REFERRAL_NAME_MAX_LENGTH,
   ReferralOpportunityFilter,
   ReferralOpportunityOrder,
+  ReferralOpportunityOrderField,
 } from "./referral.inputs";
 
 /** A person the new deal involves, with their employer (null when they have none). */
@@ -33,18 +34,15 @@ interface Parties {
 
 type PlannedFacilitator = Pick<Facilitator, "personId" | "companyId" | "role" | "side">;
 
-const CREATED_AT: SortKey = { name: "createdAt", expression: "deal.created_at", type: "timestamptz" };
-const NAME: SortKey = { name: "name", expression: "lower(deal.name)", type: "text" };
-// Values are never negative, so -1 puts deals without one below every amount.
-const EXPECTED_VALUE: SortKey = { name: "expectedValue", expression: "coalesce(deal.value, -1)", type: "numeric" };
-
-const ORDERS: Record<ReferralOpportunityOrder, { sort: SortKey; direction: SortDirection }> = {
-  CREATED_AT_ASC: { sort: CREATED_AT, direction: "ASC" },
-  CREATED_AT_DESC: { sort: CREATED_AT, direction: "DESC" },
-  NAME_ASC: { sort: NAME, direction: "ASC" },
-  NAME_DESC: { sort: NAME, direction: "DESC" },
-  EXPECTED_VALUE_ASC: { sort: EXPECTED_VALUE, direction: "ASC" },
-  EXPECTED_VALUE_DESC: { sort: EXPECTED_VALUE, direction: "DESC" },
+const SORT_KEYS: Record<ReferralOpportunityOrderField, SortKey> = {
+  [ReferralOpportunityOrderField.CREATED_AT]: { name: "createdAt", expression: "deal.created_at", type: "timestamptz" },
+  [ReferralOpportunityOrderField.NAME]: { name: "name", expression: "lower(deal.name)", type: "text" },
+  // Values are never negative, so -1 puts deals without one below every amount.
+  [ReferralOpportunityOrderField.EXPECTED_VALUE]: {
+    name: "expectedValue",
+    expression: "coalesce(deal.value, -1)",
+    type: "numeric",
+  },
 };
 
 /** Ids arrive in any case; PostgreSQL answers in lower case, and comparisons happen in JavaScript too. */
@@ -127,7 +125,7 @@ export const referralService = {
     });
 
     loaders.deal.prime(deal.id, deal);
-    loaders.facilitatorsByDeal.prime(deal.id, created.sort(byLoaderOrder));
+    loaders.facilitatorsByDeal.prime(deal.id, created.sort(byFacilitatorOrder));
     loaders.stage.prime(stage.id, stage);
     if (workspace) loaders.workspace.prime(workspace.id, workspace);
     if (product) loaders.product.prime(product.id, product);
@@ -139,7 +137,7 @@ export const referralService = {
     { db, viewer, loaders }: Context,
     page: PageArgs,
     filter: ReferralOpportunityFilter = {},
-    orderBy: ReferralOpportunityOrder = ReferralOpportunityOrder.CREATED_AT_DESC,
+    order?: ReferralOpportunityOrder,
   ): Promise<Page<ReferralOpportunity>> {
     // The child entity's query builder adds kind = 'referral' by itself.
     const qb = whereVisibleTo(db.getRepository(ReferralOpportunity).createQueryBuilder("deal"), "deal", viewer);
@@ -149,8 +147,8 @@ export const referralService = {
     if (filter.connectorId) qb.andWhere("deal.connector_id = :connectorId", { connectorId: filter.connectorId });
     if (filter.createdAfter) qb.andWhere("deal.created_at >= :createdAfter", { createdAfter: filter.createdAfter });
     if (filter.createdBefore) qb.andWhere("deal.created_at < :createdBefore", { createdBefore: filter.createdBefore });
-    const { sort, direction } = ORDERS[orderBy];
-    const result = await paginate(qb, page, sort, direction);
+    const field = order?.field ?? ReferralOpportunityOrderField.CREATED_AT;
+    const result = await paginate(qb, page, SORT_KEYS[field], order?.direction ?? OrderDirection.DESC);
     for (const { node } of result.edges) loaders.deal.prime(node.id, node);
     return result;
   },
@@ -290,10 +288,3 @@ function planFacilitators({ seeker, provider, connector }: Parties, known: Map<s
   }
   return planned;
 }
-
-/** The order facilitatorsByDeal reads them in, so a primed list looks like a loaded one. */
-function byLoaderOrder(a: Facilitator, b: Facilitator): number {
-  return a.createdAt.getTime() - b.createdAt.getTime() || compare(a.role, b.role) || compare(a.id, b.id);
-}
-
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
