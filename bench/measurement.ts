@@ -1,0 +1,60 @@
+/** What one timed run of one workload at one concurrency produced. */
+export interface Measurement {
+  requests: number;
+  seconds: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Failed requests: transport errors, non-2xx answers and answers with a GraphQL `errors` array. */
+  errors: number;
+  firstError: string | null;
+  /** SQL statements per request (service: the x-sql-statements header; baseline: the statements replayed). */
+  sql: { min: number; max: number; mean: number } | null;
+}
+
+/** Collects latencies (ms, sub-millisecond precision), errors and statement counts during a run. */
+export class RunStats {
+  private readonly latencies: number[] = [];
+  private errors = 0;
+  private firstError: string | null = null;
+  private sqlMin = Infinity;
+  private sqlMax = -Infinity;
+  private sqlSum = 0;
+  private sqlCount = 0;
+
+  latency(ms: number): void {
+    this.latencies.push(ms);
+  }
+
+  /** Counts a failed request; only the first one is described, so `describe` runs once. */
+  error(describe: () => string): void {
+    this.errors++;
+    this.firstError ??= describe();
+  }
+
+  statements(count: number): void {
+    this.sqlMin = Math.min(this.sqlMin, count);
+    this.sqlMax = Math.max(this.sqlMax, count);
+    this.sqlSum += count;
+    this.sqlCount++;
+  }
+
+  finish(seconds: number): Measurement {
+    const sorted = Float64Array.from(this.latencies).sort();
+    return {
+      requests: sorted.length,
+      seconds,
+      requestsPerSecond: sorted.length / seconds,
+      p50Ms: percentile(sorted, 0.5),
+      p99Ms: percentile(sorted, 0.99),
+      errors: this.errors,
+      firstError: this.firstError,
+      sql: this.sqlCount > 0 ? { min: this.sqlMin, max: this.sqlMax, mean: this.sqlSum / this.sqlCount } : null,
+    };
+  }
+}
+
+function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
