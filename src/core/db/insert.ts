@@ -3,7 +3,8 @@ import { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity
 
 /**
  * INSERT … RETURNING *, as one statement, and the rows back as entities. The hot write path:
- * unlike save(), it neither SELECTs first nor opens a transaction of its own.
+ * unlike save(), it neither SELECTs first nor opens a transaction of its own, and it leaves
+ * `values` as they were.
  */
 export async function insertRows<T extends ObjectLiteral>(
   manager: EntityManager,
@@ -12,7 +13,15 @@ export async function insertRows<T extends ObjectLiteral>(
 ): Promise<T[]> {
   if (values.length === 0) return [];
   const metadata = manager.connection.getMetadata(entity);
-  const { raw } = await manager.createQueryBuilder().insert().into(entity).values(values).returning("*").execute();
+  const { raw } = await manager
+    .createQueryBuilder()
+    .insert()
+    .into(entity)
+    .values(values)
+    .returning("*")
+    // The rows come back whole from RETURNING; TypeORM need not write ids into `values`.
+    .updateEntity(false)
+    .execute();
   return (raw as Array<Record<string, unknown>>).map((row) => {
     const created = metadata.create() as T;
     for (const column of metadata.columns) column.setEntityValue(created, row[column.databaseName]);

@@ -231,7 +231,7 @@ export class InitialSchema1763769600000 implements MigrationInterface {
         side            text        NOT NULL CHECK (side IN ('seeker', 'provider')),
         created_at      timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (organization_id, id),
-        UNIQUE (organization_id, deal_id, side, person_id),
+        CONSTRAINT pipeline_deal_facilitator_once_per_side UNIQUE (organization_id, deal_id, side, person_id),
         FOREIGN KEY (organization_id, deal_id) REFERENCES pipeline_deal (organization_id, id) ON DELETE CASCADE,
         FOREIGN KEY (organization_id, person_id) REFERENCES person (organization_id, id),
         FOREIGN KEY (organization_id, company_id) REFERENCES company (organization_id, id)
