@@ -8,6 +8,7 @@ import {
   createTenant,
   createUser,
   createWorkspace,
+  insertOpportunity,
   TestUser,
 } from "./factories";
 import { dataOf, errorOf, fieldPaths, GraphQLResult, useTestService } from "./support/harness";
@@ -70,15 +71,8 @@ async function cast(service: ReturnType<typeof useTestService>, organizationId: 
 
 /** A sales opportunity, written directly: the same table, another kind of deal. */
 async function insertSalesOpportunity(service: ReturnType<typeof useTestService>, owner: TestUser, customer: Company) {
-  const [row] = await service.db.query(
-    `INSERT INTO pipeline_deal (organization_id, kind, name, stage_id, owner_id, workspace_id, customer_id,
-                                pipeline_type, probability, budget_confirmed)
-     SELECT $1, 'opportunity', 'A sale', id, $2, $3, $4, 'retrofit', 10, false
-       FROM stage WHERE pipeline = 'sales' AND key = 'lead'
-     RETURNING id`,
-    [owner.organizationId, owner.userId, owner.workspaceId, customer.id],
-  );
-  return row.id as string;
+  const where = { organizationId: owner.organizationId, workspaceId: owner.workspaceId, ownerId: owner.userId };
+  return (await insertOpportunity(service.db, where, { customerId: customer.id, name: "A sale" })).id;
 }
 
 describe("reading referral opportunities", () => {
