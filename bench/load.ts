@@ -13,7 +13,7 @@ export interface LoadOptions {
 /**
  * Drives the service over HTTP with autocannon: `connections` keep-alive connections, each
  * sending its next request as soon as the previous answer arrives, for `seconds`. Every answer's
- * body is checked for a GraphQL `errors` array and its x-sql-statements header is read.
+ * body is checked for a GraphQL `errors` array.
  */
 export function driveService({ url, apiKey, connections, seconds, body }: LoadOptions): Promise<Measurement> {
   const stats = new RunStats();
@@ -32,12 +32,10 @@ export function driveService({ url, apiKey, connections, seconds, body }: LoadOp
         requests: [
           {
             setupRequest: (request) => ({ ...request, body: body(next++) }),
-            onResponse: (status, text, _context, headers) => {
+            onResponse: (status, text) => {
               if (status < 200 || status >= 300) stats.error(() => `HTTP ${status}: ${firstMessage(text)}`);
               // Only a GraphQL error list puts the key "errors" in a response: inside strings its quotes are escaped.
               else if (text.includes('"errors":')) stats.error(() => firstMessage(text));
-              const statements = Number(headers["x-sql-statements"]);
-              if (Number.isFinite(statements)) stats.statements(statements);
             },
           },
         ],

@@ -8,7 +8,7 @@ export interface Measurement {
   /** Failed requests: transport errors, non-2xx answers and answers with a GraphQL `errors` array. */
   errors: number;
   firstError: string | null;
-  /** SQL statements per request (service: the x-sql-statements header; baseline: the statements replayed). */
+  /** SQL statements per request (service: x-sql-statements of the counting instance; baseline: the statements replayed). */
   sql: { min: number; max: number; mean: number } | null;
 }
 

@@ -12,6 +12,7 @@ import { createBenchDatabase } from "./database";
 import { FULL_SIZE, loadDataset, QUICK_SIZE } from "./dataset";
 import { introspect, prepareOperation } from "./graphql";
 import { driveService } from "./load";
+import { Measurement } from "./measurement";
 import { Catalog } from "./records";
 import { judgeTargets, PageSizeCheck, renderMarkdown, Report, ResultRow, writeResults } from "./report";
 import { RunningService, startService } from "./service";
@@ -28,6 +29,8 @@ const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench [-- --quick] [--
 
 const CONCURRENCY = [1, 10];
 const PAGE_SIZES = [10, 100];
+/** Requests per workload whose SQL statements are counted (on the counting instance). */
+const STATEMENT_PROBES = 10;
 const RESULTS_DIR = path.join(__dirname, "..", "..", "bench", "results");
 
 interface Options {
@@ -120,14 +123,17 @@ async function main(): Promise<void> {
     log(`loaded the data set in ${dataset.loadSeconds.toFixed(1)} s`);
     const catalog = await Catalog.load(pool);
 
-    const service = await startService({ databaseUrl: database.url, poolMax });
+    const service = await startService({ databaseUrl: database.url, poolMax, countStatements: false });
     cleanup.add(() => service.stop());
     log(`service pid ${service.pid} is up at ${service.url}`);
+    const counting = await startService({ databaseUrl: database.url, poolMax, countStatements: true });
+    cleanup.add(() => counting.stop());
+    log(`statement-counting service pid ${counting.pid} is up at ${counting.url}`);
     const recorder = await SqlRecorder.start(database.url, poolMax);
     cleanup.add(() => recorder.stop());
 
     const apiKey = dataset.users[0].apiKey;
-    const bench: Bench = { service, recorder, pool, catalog, apiKey, schema: await introspect(service.url, apiKey), options };
+    const bench: Bench = { service, counting, recorder, pool, catalog, apiKey, schema: await introspect(service.url, apiKey), options };
     const rows: ResultRow[] = [];
     const notes: Report["notes"] = [];
     const pageSizeChecks: PageSizeCheck[] = [];
@@ -162,7 +168,10 @@ async function main(): Promise<void> {
 }
 
 interface Bench {
+  /** The service as production runs it: every timed run. */
   service: RunningService;
+  /** A second instance that reports x-sql-statements: correctness checks and statement counts. */
+  counting: RunningService;
   recorder: SqlRecorder;
   pool: Pool;
   catalog: Catalog;
@@ -176,7 +185,7 @@ interface Bench {
  * the service after a warm-up at each concurrency, and the baseline likewise.
  */
 async function benchWorkload(bench: Bench, workload: Workload): Promise<{ rows: ResultRow[]; notes: string[]; pageSizeCheck?: PageSizeCheck }> {
-  const { service, apiKey, options } = bench;
+  const { service, counting, apiKey, options } = bench;
   const operation = prepareOperation(bench.schema, workload.document, workload.variables(0));
   if ("skip" in operation) {
     log(`${workload.name}: skipped, ${operation.skip}`);
@@ -186,7 +195,7 @@ async function benchWorkload(bench: Bench, workload: Workload): Promise<{ rows: 
   const notes: string[] = [];
   if (operation.dropped.length > 0) notes.push(`not in the schema, so not selected: ${operation.dropped.join(", ")}`);
 
-  const send = (variables: Record<string, unknown>) => postGraphQL(service.url, apiKey, { query: operation.query, variables });
+  const send = (variables: Record<string, unknown>) => postGraphQL(counting.url, apiKey, { query: operation.query, variables });
   const problem = responseProblem(await send(workload.variables(0)));
   if (problem) notes.push(`the first request failed: ${problem}`);
   let pageSizeCheck: PageSizeCheck | undefined;
@@ -195,6 +204,7 @@ async function benchWorkload(bench: Bench, workload: Workload): Promise<{ rows: 
     for (const first of PAGE_SIZES) pageSizeCheck.statements[first] = (await send(workload.pageSize(first))).sqlStatements;
   }
 
+  const sql = await statementsPerRequest(send, workload);
   const setup = await prepareBaseline({ ...bench, workload, operation });
   notes.push(...setup.notes);
 
@@ -205,7 +215,7 @@ async function benchWorkload(bench: Bench, workload: Workload): Promise<{ rows: 
   for (const connections of CONCURRENCY) {
     await service.waitIdle();
     service.resetWindow();
-    const measured = await driveService({ url: service.url, apiKey, connections, seconds: options.seconds, body });
+    const measured = { ...(await driveService({ url: service.url, apiKey, connections, seconds: options.seconds, body })), sql };
     log(`${workload.name} @${connections}: ${measured.requestsPerSecond.toFixed(0)} req/s, p50 ${measured.p50Ms.toFixed(2)} ms, ${measured.errors} errors`);
     const peakRssMb = service.windowPeakRssMb();
     rows.push({ workload: workload.name, connections, service: measured, peakRssMb, baseline: null, ratio: null, targetRatio: workload.targetRatio });
@@ -222,6 +232,20 @@ async function benchWorkload(bench: Bench, workload: Workload): Promise<{ rows: 
     }
   }
   return { rows, notes, pageSizeCheck };
+}
+
+/** SQL statements per request, over a few requests with the workload's varying variables. */
+async function statementsPerRequest(
+  send: (variables: Record<string, unknown>) => ReturnType<typeof postGraphQL>,
+  workload: Workload,
+): Promise<Measurement["sql"]> {
+  const counts: number[] = [];
+  for (let i = 1; i <= STATEMENT_PROBES; i++) {
+    const { sqlStatements } = await send(workload.variables(i));
+    if (sqlStatements !== null) counts.push(sqlStatements);
+  }
+  if (counts.length === 0) return null;
+  return { min: Math.min(...counts), max: Math.max(...counts), mean: counts.reduce((a, b) => a + b, 0) / counts.length };
 }
 
 main().then(

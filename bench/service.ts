@@ -27,9 +27,18 @@ const STOP_GRACE_MS = 3_000;
 
 /**
  * Starts the compiled service (dist/src/main.js) as a child process, as production runs it,
- * on a free port, with the per-request SQL statement count header turned on.
+ * on a free port. `countStatements` turns on the per-request x-sql-statements header, whose
+ * bookkeeping (AsyncLocalStorage) slows every request: the bench times a service without it.
  */
-export async function startService({ databaseUrl, poolMax }: { databaseUrl: string; poolMax: number }): Promise<RunningService> {
+export async function startService({
+  databaseUrl,
+  poolMax,
+  countStatements,
+}: {
+  databaseUrl: string;
+  poolMax: number;
+  countStatements: boolean;
+}): Promise<RunningService> {
   const port = await freePort();
   const entry = path.join(__dirname, "..", "src", "main.js");
   const child = spawn(process.execPath, [entry], {
@@ -40,7 +49,7 @@ export async function startService({ databaseUrl, poolMax }: { databaseUrl: stri
       DATABASE_POOL_MAX: String(poolMax),
       PORT: String(port),
       HOST: "127.0.0.1",
-      SQL_STATS: "true",
+      SQL_STATS: String(countStatements),
       SEED_DEMO: "false",
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,5 +1,8 @@
 import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { DataSource } from "typeorm";
 import { Config } from "./config";
 import { Context } from "./core/context/context";
@@ -18,7 +21,11 @@ export async function createApolloServer({ nodeEnv }: Pick<Config, "nodeEnv">): 
     // main.ts owns shutdown (HTTP, then Apollo, then the database); Apollo's own signal
     // handlers would race it and leave the process hanging.
     stopOnTerminationSignals: false,
-    plugins: nodeEnv === "production" ? [ApolloServerPluginLandingPageDisabled()] : [],
+    plugins: [
+      // No cache hints in this API; the plugin would otherwise wrap every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
+      ...(nodeEnv === "production" ? [ApolloServerPluginLandingPageDisabled()] : []),
+    ],
   });
   await apollo.start();
   return apollo;

@@ -67,3 +67,8 @@ export function orNotFound<T>(value: T | null | undefined, what: string, id: str
   if (value === null || value === undefined) throw new NotFoundError(what, id);
   return value;
 }
+
+/** orNotFound for a value that may still be on its way (a Loader's `get`): stays synchronous when it can. */
+export function required<T>(value: T | null | Promise<T | null>, what: string, id: string): T | Promise<T> {
+  return value instanceof Promise ? value.then((v) => orNotFound(v, what, id)) : orNotFound(value, what, id);
+}

@@ -1,5 +1,3 @@
-import { isUUID } from "class-validator";
-import DataLoader from "dataloader";
 import { DataSource, EntityTarget, ObjectLiteral } from "typeorm";
 import { Company } from "../../modules/company/company.entity";
 import { DealShare } from "../../modules/deal/deal-share.entity";
@@ -13,6 +11,7 @@ import { Site } from "../../modules/site/site.entity";
 import { Stage } from "../../modules/stage/stage.entity";
 import { Workspace } from "../../modules/workspace/workspace.entity";
 import { Viewer } from "../auth/viewer";
+import { Loader } from "./loader";
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
@@ -27,7 +26,7 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
   const company = byId(db, Company, organizationId);
 
   /** People come with their employer, which primes `company`: Person.company costs nothing more. */
-  const person = idLoader<Person>(async (ids) => {
+  const person = new Loader<Person | null>(async (ids) => {
     const rows = await db
       .getRepository(Person)
       .createQueryBuilder("person")
@@ -41,7 +40,7 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
       .getMany();
     for (const row of rows) primeEmployer(row);
     return inKeyOrder(ids, rows);
-  });
+  }, null);
 
   /** Call for every person read outside the loader, so their employer is not looked up again. */
   function primeEmployer(row: Person & { company?: Company | null }): void {
@@ -50,7 +49,7 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
   }
 
   /** A deal's facilitators come with the person and employer each refers to. */
-  const facilitatorsByDeal = new DataLoader<string, Facilitator[]>(async (dealIds) => {
+  const facilitatorsByDeal = new Loader<Facilitator[]>(async (dealIds) => {
     const rows = await db
       .getRepository(Facilitator)
       .createQueryBuilder("facilitator")
@@ -80,18 +79,18 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
       byDeal.set(row.dealId, [...(byDeal.get(row.dealId) ?? []), row]);
     }
     return dealIds.map((id) => (byDeal.get(id) ?? []).sort(byFacilitatorOrder));
-  });
+  }, []);
 
   /** Only deals the viewer may see: the others come back as null, exactly like missing ones. */
-  const deal = idLoader<PipelineDeal>(async (ids) => {
+  const deal = new Loader<PipelineDeal | null>(async (ids) => {
     const qb = db.getRepository(PipelineDeal).createQueryBuilder("deal").where("deal.id = ANY(:ids)", { ids });
     return inKeyOrder(ids, await whereVisibleTo(qb, "deal", viewer).getMany());
-  });
+  }, null);
 
   const workspace = byId(db, Workspace, organizationId);
 
   /** The workspaces each deal is shared with, by name; primes `workspace`. */
-  const sharedWorkspacesByDeal = new DataLoader<string, Workspace[]>(async (dealIds) => {
+  const sharedWorkspacesByDeal = new Loader<Workspace[]>(async (dealIds) => {
     const shares = await db
       .getRepository(DealShare)
       .createQueryBuilder("share")
@@ -111,7 +110,7 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
       byDeal.set(share.dealId, [...(byDeal.get(share.dealId) ?? []), share.workspace]);
     }
     return dealIds.map((id) => byDeal.get(id) ?? []);
-  });
+  }, []);
 
   return {
     organization: byId(db, Organization),
@@ -130,28 +129,11 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
 
 /** A loader of `entity` rows by id, in one organization (or global reference data when none is given). */
 function byId<T extends ObjectLiteral & { id: string }>(db: DataSource, entity: EntityTarget<T>, organizationId?: string) {
-  return idLoader<T>(async (ids) => {
+  return new Loader<T | null>(async (ids) => {
     const qb = db.getRepository(entity).createQueryBuilder("row").where("row.id = ANY(:ids)", { ids });
     if (organizationId) qb.andWhere("row.organization_id = :organizationId", { organizationId });
     return inKeyOrder(ids, await qb.getMany());
-  });
-}
-
-/**
- * A loader whose keys are ids. An id that is not even a UUID cannot exist, so it is answered
- * null (not found) without reaching SQL, where it would be a type error.
- */
-function idLoader<T>(load: (ids: string[]) => Promise<Array<T | null>>) {
-  return new DataLoader<string, T | null>(
-    async (keys) => {
-      const ids = keys.filter((key) => isUUID(key)).map((key) => key.toLowerCase());
-      const found = ids.length > 0 ? await load(ids) : [];
-      const byId = new Map(ids.map((id, i) => [id, found[i]]));
-      return keys.map((key) => byId.get(key.toLowerCase()) ?? null);
-    },
-    // PostgreSQL spells UUIDs in lower case; a caller may not.
-    { cacheKeyFn: (key) => key.toLowerCase() },
-  );
+  }, null);
 }
 
 function inKeyOrder<T extends { id: string }>(ids: readonly string[], rows: T[]): Array<T | null> {

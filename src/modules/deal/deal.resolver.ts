@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../core/context/context";
-import { orNotFound } from "../../core/errors/errors";
+import { orNotFound, required } from "../../core/errors/errors";
 import { Person } from "../person/person.entity";
 import { Stage } from "../stage/stage.entity";
 import { Workspace } from "../workspace/workspace.entity";
@@ -15,24 +15,24 @@ export class PipelineDealResolver {
   }
 
   @FieldResolver(() => Stage)
-  async stage(@Root() deal: PipelineDeal, @Ctx() { loaders }: Context): Promise<Stage> {
-    return orNotFound(await loaders.stage.load(deal.stageId), "Stage", deal.stageId);
+  stage(@Root() deal: PipelineDeal, @Ctx() { loaders }: Context): Stage | Promise<Stage> {
+    return required(loaders.stage.get(deal.stageId), "Stage", deal.stageId);
   }
 
   @FieldResolver(() => Person, { description: "The USER who owns the deal." })
-  async owner(@Root() deal: PipelineDeal, @Ctx() { loaders }: Context): Promise<Person> {
-    return orNotFound(await loaders.person.load(deal.ownerId), "Person", deal.ownerId);
+  owner(@Root() deal: PipelineDeal, @Ctx() { loaders }: Context): Person | Promise<Person> {
+    return required(loaders.person.get(deal.ownerId), "Person", deal.ownerId);
   }
 
   @FieldResolver(() => Workspace, { description: "The workspace the deal belongs to." })
-  async workspace(@Root() deal: PipelineDeal, @Ctx() { loaders }: Context): Promise<Workspace> {
-    return orNotFound(await loaders.workspace.load(deal.workspaceId), "Workspace", deal.workspaceId);
+  workspace(@Root() deal: PipelineDeal, @Ctx() { loaders }: Context): Workspace | Promise<Workspace> {
+    return required(loaders.workspace.get(deal.workspaceId), "Workspace", deal.workspaceId);
   }
 
   @FieldResolver(() => [Workspace], {
     description: "The other workspaces the deal is shared with, by name. They see it while visibilityMode is SHARED.",
   })
-  sharedWith(@Root() deal: PipelineDeal, @Ctx() { loaders }: Context): Promise<Workspace[]> {
-    return loaders.sharedWorkspacesByDeal.load(deal.id);
+  sharedWith(@Root() deal: PipelineDeal, @Ctx() { loaders }: Context): Workspace[] | Promise<Workspace[]> {
+    return loaders.sharedWorkspacesByDeal.get(deal.id);
   }
 }

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../core/context/context";
-import { NotFoundError, orNotFound } from "../../core/errors/errors";
+import { NotFoundError, required } from "../../core/errors/errors";
 import { payload, PayloadType } from "../../core/graphql/payload";
 import { ConnectionType, PageArgs } from "../../core/pagination/connection";
 import { Company } from "../company/company.entity";
@@ -41,18 +41,18 @@ export class OpportunityResolver {
   }
 
   @FieldResolver(() => Company, { description: "The customer company." })
-  async customer(@Root() opportunity: Opportunity, @Ctx() ctx: Context): Promise<Company> {
-    return orNotFound(await ctx.loaders.company.load(opportunity.customerId), "Company", opportunity.customerId);
+  customer(@Root() opportunity: Opportunity, @Ctx() ctx: Context): Company | Promise<Company> {
+    return required(ctx.loaders.company.get(opportunity.customerId), "Company", opportunity.customerId);
   }
 
   @FieldResolver(() => Person, { nullable: true, description: "The customer's main contact." })
-  primaryContact(@Root() opportunity: Opportunity, @Ctx() ctx: Context): Promise<Person | null> | null {
-    return opportunity.primaryContactId ? ctx.loaders.person.load(opportunity.primaryContactId) : null;
+  primaryContact(@Root() opportunity: Opportunity, @Ctx() ctx: Context): Person | null | Promise<Person | null> {
+    return opportunity.primaryContactId ? ctx.loaders.person.get(opportunity.primaryContactId) : null;
   }
 
   @FieldResolver(() => Site, { nullable: true, description: "The customer's site the work is for." })
-  site(@Root() opportunity: Opportunity, @Ctx() ctx: Context): Promise<Site | null> | null {
-    return opportunity.siteId ? ctx.loaders.site.load(opportunity.siteId) : null;
+  site(@Root() opportunity: Opportunity, @Ctx() ctx: Context): Site | null | Promise<Site | null> {
+    return opportunity.siteId ? ctx.loaders.site.get(opportunity.siteId) : null;
   }
 
   @FieldResolver(() => ID, { description: "The workspace's id (see workspace)." })

@@ -36,12 +36,12 @@ export class PersonResolver {
   }
 
   @FieldResolver(() => Company, { nullable: true, description: "The person's employer." })
-  company(@Root() person: Person, @Ctx() ctx: Context): Promise<Company | null> | null {
-    return person.companyId ? ctx.loaders.company.load(person.companyId) : null;
+  company(@Root() person: Person, @Ctx() ctx: Context): Company | null | Promise<Company | null> {
+    return person.companyId ? ctx.loaders.company.get(person.companyId) : null;
   }
 
   @FieldResolver(() => Person, { nullable: true, description: "The person's referral source." })
-  referredBy(@Root() person: Person, @Ctx() ctx: Context): Promise<Person | null> | null {
-    return person.referredById ? ctx.loaders.person.load(person.referredById) : null;
+  referredBy(@Root() person: Person, @Ctx() ctx: Context): Person | null | Promise<Person | null> {
+    return person.referredById ? ctx.loaders.person.get(person.referredById) : null;
   }
 }

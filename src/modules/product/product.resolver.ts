@@ -23,7 +23,7 @@ export class ProductResolver {
   }
 
   @FieldResolver(() => Company, { nullable: true, description: "The company that provides the product." })
-  company(@Root() product: Product, @Ctx() ctx: Context): Promise<Company | null> | null {
-    return product.companyId ? ctx.loaders.company.load(product.companyId) : null;
+  company(@Root() product: Product, @Ctx() ctx: Context): Company | null | Promise<Company | null> {
+    return product.companyId ? ctx.loaders.company.get(product.companyId) : null;
   }
 }

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../core/context/context";
-import { NotFoundError, orNotFound } from "../../core/errors/errors";
+import { NotFoundError, required } from "../../core/errors/errors";
 import { payload, PayloadType } from "../../core/graphql/payload";
 import { ConnectionType, PageArgs } from "../../core/pagination/connection";
 import { Facilitator } from "../deal/facilitator.entity";
@@ -45,29 +45,29 @@ export class ReferralOpportunityResolver {
   }
 
   @FieldResolver(() => Person, { description: "The person looking for a solution." })
-  async seeker(@Root() deal: ReferralOpportunity, @Ctx() { loaders }: Context): Promise<Person> {
-    return orNotFound(await loaders.person.load(deal.seekerId), "Person", deal.seekerId);
+  seeker(@Root() deal: ReferralOpportunity, @Ctx() { loaders }: Context): Person | Promise<Person> {
+    return required(loaders.person.get(deal.seekerId), "Person", deal.seekerId);
   }
 
   @FieldResolver(() => Person, { description: "The person providing the solution." })
-  async provider(@Root() deal: ReferralOpportunity, @Ctx() { loaders }: Context): Promise<Person> {
-    return orNotFound(await loaders.person.load(deal.providerId), "Person", deal.providerId);
+  provider(@Root() deal: ReferralOpportunity, @Ctx() { loaders }: Context): Person | Promise<Person> {
+    return required(loaders.person.get(deal.providerId), "Person", deal.providerId);
   }
 
   @FieldResolver(() => Person, { description: "The person who made the introduction." })
-  async connector(@Root() deal: ReferralOpportunity, @Ctx() { loaders }: Context): Promise<Person> {
-    return orNotFound(await loaders.person.load(deal.connectorId), "Person", deal.connectorId);
+  connector(@Root() deal: ReferralOpportunity, @Ctx() { loaders }: Context): Person | Promise<Person> {
+    return required(loaders.person.get(deal.connectorId), "Person", deal.connectorId);
   }
 
   @FieldResolver(() => Product, { nullable: true, description: "The product the referral is about." })
-  product(@Root() deal: ReferralOpportunity, @Ctx() { loaders }: Context): Promise<Product | null> | null {
-    return deal.productId ? loaders.product.load(deal.productId) : null;
+  product(@Root() deal: ReferralOpportunity, @Ctx() { loaders }: Context): Product | null | Promise<Product | null> {
+    return deal.productId ? loaders.product.get(deal.productId) : null;
   }
 
   @FieldResolver(() => [Facilitator], {
     description: "Who helped: the connector, then any referral sources of the seeker and the provider.",
   })
-  facilitators(@Root() deal: ReferralOpportunity, @Ctx() { loaders }: Context): Promise<Facilitator[]> {
-    return loaders.facilitatorsByDeal.load(deal.id);
+  facilitators(@Root() deal: ReferralOpportunity, @Ctx() { loaders }: Context): Facilitator[] | Promise<Facilitator[]> {
+    return loaders.facilitatorsByDeal.get(deal.id);
   }
 }

@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../core/context/context";
-import { orNotFound } from "../../core/errors/errors";
+import { orNotFound, required } from "../../core/errors/errors";
 import { payload, PayloadType } from "../../core/graphql/payload";
 import { Company } from "../company/company.entity";
 import { Site } from "./site.entity";
@@ -23,7 +23,7 @@ export class SiteResolver {
   }
 
   @FieldResolver(() => Company, { description: "The company the site belongs to." })
-  async company(@Root() site: Site, @Ctx() ctx: Context): Promise<Company> {
-    return orNotFound(await ctx.loaders.company.load(site.companyId), "Company", site.companyId);
+  company(@Root() site: Site, @Ctx() ctx: Context): Company | Promise<Company> {
+    return required(ctx.loaders.company.get(site.companyId), "Company", site.companyId);
   }
 }

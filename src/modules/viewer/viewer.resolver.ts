@@ -1,6 +1,6 @@
 import { Ctx, Field, FieldResolver, ID, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../core/context/context";
-import { orNotFound } from "../../core/errors/errors";
+import { required } from "../../core/errors/errors";
 import { Organization } from "../organization/organization.entity";
 import { Person } from "../person/person.entity";
 import { WorkspaceMembership } from "../workspace/workspace-membership.entity";
@@ -20,18 +20,18 @@ export class ViewerResolver {
   }
 
   @FieldResolver(() => Person)
-  async user(@Ctx() { viewer, loaders }: Context): Promise<Person> {
-    return orNotFound(await loaders.person.load(viewer.userId), "Person", viewer.userId);
+  user(@Ctx() { viewer, loaders }: Context): Person | Promise<Person> {
+    return required(loaders.person.get(viewer.userId), "Person", viewer.userId);
   }
 
   @FieldResolver(() => Workspace, { description: "The workspace this request works in." })
-  async workspace(@Ctx() { viewer, loaders }: Context): Promise<Workspace> {
-    return orNotFound(await loaders.workspace.load(viewer.workspaceId), "Workspace", viewer.workspaceId);
+  workspace(@Ctx() { viewer, loaders }: Context): Workspace | Promise<Workspace> {
+    return required(loaders.workspace.get(viewer.workspaceId), "Workspace", viewer.workspaceId);
   }
 
   @FieldResolver(() => Organization)
-  async organization(@Ctx() { viewer, loaders }: Context): Promise<Organization> {
-    return orNotFound(await loaders.organization.load(viewer.organizationId), "Organization", viewer.organizationId);
+  organization(@Ctx() { viewer, loaders }: Context): Organization | Promise<Organization> {
+    return required(loaders.organization.get(viewer.organizationId), "Organization", viewer.organizationId);
   }
 
   @FieldResolver(() => [WorkspaceMembership], { description: "Every workspace you are a member of." })
@@ -49,7 +49,7 @@ export class ViewerResolver {
 @Resolver(() => WorkspaceMembership)
 export class WorkspaceMembershipResolver {
   @FieldResolver(() => Workspace)
-  async workspace(@Root() membership: WorkspaceMembership, @Ctx() { loaders }: Context): Promise<Workspace> {
-    return orNotFound(await loaders.workspace.load(membership.workspaceId), "Workspace", membership.workspaceId);
+  workspace(@Root() membership: WorkspaceMembership, @Ctx() { loaders }: Context): Workspace | Promise<Workspace> {
+    return required(loaders.workspace.get(membership.workspaceId), "Workspace", membership.workspaceId);
   }
 }
