@@ -1,4 +1,4 @@
-import { DataSource, EntityTarget, ObjectLiteral } from "typeorm";
+import { DataSource, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { Company } from "../../modules/company/company.entity";
 import { DealShare } from "../../modules/deal/deal-share.entity";
 import { byFacilitatorOrder, Facilitator } from "../../modules/deal/facilitator.entity";
@@ -11,6 +11,7 @@ import { Site } from "../../modules/site/site.entity";
 import { Stage } from "../../modules/stage/stage.entity";
 import { Workspace } from "../../modules/workspace/workspace.entity";
 import { Viewer } from "../auth/viewer";
+import { entitiesFromRaw, entityFromRaw } from "../db/hydrate";
 import { Loader } from "./loader";
 
 export type Loaders = ReturnType<typeof createLoaders>;
@@ -27,7 +28,7 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
 
   /** People come with their employer, which primes `company`: Person.company costs nothing more. */
   const person = new Loader<Person | null>(async (ids) => {
-    const rows = await db
+    const qb = db
       .getRepository(Person)
       .createQueryBuilder("person")
       .leftJoinAndMapOne(
@@ -36,21 +37,24 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
         "company",
         "company.organization_id = person.organization_id AND company.id = person.company_id",
       )
-      .where("person.organization_id = :organizationId AND person.id = ANY(:ids)", { organizationId, ids })
-      .getMany();
-    for (const row of rows) primeEmployer(row);
-    return inKeyOrder(ids, rows);
+      .where("person.organization_id = :organizationId AND person.id = ANY(:ids)", { organizationId, ids });
+    const rows = await qb.getRawMany();
+    for (const row of rows) primeEmployer(qb, row);
+    return inKeyOrder(ids, entitiesFromRaw<Person>(qb, rows));
   }, null);
 
-  /** Call for every person read outside the loader, so their employer is not looked up again. */
-  function primeEmployer(row: Person & { company?: Company | null }): void {
-    if (row.company) company.prime(row.company.id, row.company);
-    delete row.company;
+  /**
+   * For every query that joins people to their employer as `company`: primes the employer, so
+   * Person.company costs nothing more.
+   */
+  function primeEmployer(qb: SelectQueryBuilder<ObjectLiteral>, row: Record<string, unknown>): void {
+    const employer = entityFromRaw<Company>(qb, row, "company");
+    if (employer) company.prime(employer.id, employer);
   }
 
   /** A deal's facilitators come with the person and employer each refers to. */
   const facilitatorsByDeal = new Loader<Facilitator[]>(async (dealIds) => {
-    const rows = await db
+    const qb = db
       .getRepository(Facilitator)
       .createQueryBuilder("facilitator")
       .leftJoinAndMapOne(
@@ -68,15 +72,15 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
       .where("facilitator.organization_id = :organizationId AND facilitator.deal_id = ANY(:dealIds)", {
         organizationId,
         dealIds,
-      })
-      .getMany();
+      });
     const byDeal = new Map<string, Facilitator[]>();
-    for (const row of rows as Array<Facilitator & { person?: Person; company?: Company | null }>) {
-      if (row.person) person.prime(row.person.id, row.person);
-      if (row.company) company.prime(row.company.id, row.company);
-      delete row.person;
-      delete row.company;
-      byDeal.set(row.dealId, [...(byDeal.get(row.dealId) ?? []), row]);
+    for (const row of await qb.getRawMany()) {
+      const facilitator = entityFromRaw<Facilitator>(qb, row)!;
+      const who = entityFromRaw<Person>(qb, row, "person");
+      const employer = entityFromRaw<Company>(qb, row, "company");
+      if (who) person.prime(who.id, who);
+      if (employer) company.prime(employer.id, employer);
+      byDeal.set(facilitator.dealId, [...(byDeal.get(facilitator.dealId) ?? []), facilitator]);
     }
     return dealIds.map((id) => (byDeal.get(id) ?? []).sort(byFacilitatorOrder));
   }, []);
@@ -84,14 +88,14 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
   /** Only deals the viewer may see: the others come back as null, exactly like missing ones. */
   const deal = new Loader<PipelineDeal | null>(async (ids) => {
     const qb = db.getRepository(PipelineDeal).createQueryBuilder("deal").where("deal.id = ANY(:ids)", { ids });
-    return inKeyOrder(ids, await whereVisibleTo(qb, "deal", viewer).getMany());
+    return inKeyOrder(ids, entitiesFromRaw<PipelineDeal>(qb, await whereVisibleTo(qb, "deal", viewer).getRawMany()));
   }, null);
 
   const workspace = byId(db, Workspace, organizationId);
 
   /** The workspaces each deal is shared with, by name; primes `workspace`. */
   const sharedWorkspacesByDeal = new Loader<Workspace[]>(async (dealIds) => {
-    const shares = await db
+    const qb = db
       .getRepository(DealShare)
       .createQueryBuilder("share")
       .innerJoinAndMapOne(
@@ -102,12 +106,13 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
       )
       .where("share.organization_id = :organizationId AND share.deal_id = ANY(:dealIds)", { organizationId, dealIds })
       .orderBy("workspace.name")
-      .addOrderBy("workspace.id")
-      .getMany();
+      .addOrderBy("workspace.id");
     const byDeal = new Map<string, Workspace[]>();
-    for (const share of shares as Array<DealShare & { workspace: Workspace }>) {
-      workspace.prime(share.workspace.id, share.workspace);
-      byDeal.set(share.dealId, [...(byDeal.get(share.dealId) ?? []), share.workspace]);
+    for (const row of await qb.getRawMany()) {
+      const share = entityFromRaw<DealShare>(qb, row)!;
+      const shared = entityFromRaw<Workspace>(qb, row, "workspace")!;
+      workspace.prime(shared.id, shared);
+      byDeal.set(share.dealId, [...(byDeal.get(share.dealId) ?? []), shared]);
     }
     return dealIds.map((id) => byDeal.get(id) ?? []);
   }, []);
@@ -132,7 +137,7 @@ function byId<T extends ObjectLiteral & { id: string }>(db: DataSource, entity: 
   return new Loader<T | null>(async (ids) => {
     const qb = db.getRepository(entity).createQueryBuilder("row").where("row.id = ANY(:ids)", { ids });
     if (organizationId) qb.andWhere("row.organization_id = :organizationId", { organizationId });
-    return inKeyOrder(ids, await qb.getMany());
+    return inKeyOrder(ids, entitiesFromRaw<T>(qb, await qb.getRawMany()));
   }, null);
 }
 

@@ -1,6 +1,7 @@
 import { isUUID, Max, Min } from "class-validator";
 import { ArgsType, ClassType, Field, Int, ObjectType, registerEnumType } from "type-graphql";
 import { ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { entityFromRaw } from "../db/hydrate";
 import { InputError } from "../errors/errors";
 
 export const MAX_PAGE_SIZE = 100;
@@ -90,13 +91,15 @@ registerEnumType(OrderDirection, { name: "OrderDirection", description: "Ascendi
 /**
  * Keyset pagination over `qb` (already filtered): ordered by the sort key then by id, so the
  * order is total and a cursor, which holds the last row's exact sort value and id, stays valid
- * however many rows are added or removed before it.
+ * however many rows are added or removed before it. `eachRow` sees every node with its raw row,
+ * to take what the query joined (and prime a loader with it).
  */
 export async function paginate<T extends ObjectLiteral>(
   qb: SelectQueryBuilder<T>,
   { first, after }: PageArgs,
   sort: SortKey,
   direction: OrderDirection,
+  eachRow?: (node: T, row: Record<string, unknown>) => void,
 ): Promise<Page<T>> {
   const alias = qb.alias;
   const countQuery = qb.clone();
@@ -114,13 +117,16 @@ export async function paginate<T extends ObjectLiteral>(
       cursorId: id,
     });
   }
-  const { entities, raw } = await page.getRawAndEntities();
-  const rows = entities.slice(0, first);
-  const edges = rows.map((node, i) => ({ node, cursor: encodeCursor(sort, raw[i].cursor_value, node.id) }));
+  const rows: Array<Record<string, unknown>> = await page.getRawMany();
+  const edges = rows.slice(0, first).map((row) => {
+    const node = entityFromRaw<T>(page, row)!;
+    eachRow?.(node, row);
+    return { node, cursor: encodeCursor(sort, row.cursor_value as string, node.id) };
+  });
   return {
     edges,
     pageInfo: {
-      hasNextPage: entities.length > first,
+      hasNextPage: rows.length > first,
       hasPreviousPage: Boolean(after),
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,

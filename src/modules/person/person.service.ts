@@ -66,12 +66,8 @@ export const personService = {
         { search: likePattern(filter.search) },
       );
     }
-    return paginate(qb, page, { name: "createdAt", expression: "person.created_at", type: "timestamptz" }, OrderDirection.ASC).then(
-      (result) => {
-        for (const { node } of result.edges) loaders.primeEmployer(node);
-        return result;
-      },
-    );
+    const sort = { name: "createdAt", expression: "person.created_at", type: "timestamptz" } as const;
+    return paginate(qb, page, sort, OrderDirection.ASC, (_person, row) => loaders.primeEmployer(qb, row));
   },
 };
 

@@ -1,5 +1,6 @@
 import { Brackets } from "typeorm";
 import { Context } from "../../core/context/context";
+import { entityFromRaw } from "../../core/db/hydrate";
 import { insertRow, insertRows } from "../../core/db/insert";
 import { InputProblems } from "../../core/errors/field-errors";
 import { OrderDirection, Page, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
@@ -160,7 +161,7 @@ export const referralService = {
  * are simply not found.
  */
 async function loadParties({ db, viewer, loaders }: Context, ids: string[]): Promise<Map<string, Party>> {
-  const rows: Array<Person & { company?: Company | null }> = await db
+  const qb = db
     .getRepository(Person)
     .createQueryBuilder("person")
     .leftJoinAndMapOne(
@@ -180,13 +181,13 @@ async function loadParties({ db, viewer, loaders }: Context, ids: string[]): Pro
           ),
       ),
       { ids },
-    )
-    .getMany();
+    );
   const parties = new Map<string, Party>();
-  for (const row of rows) {
-    parties.set(row.id, { person: row, employer: row.company ?? null });
-    loaders.primeEmployer(row);
-    loaders.person.prime(row.id, row);
+  for (const row of await qb.getRawMany()) {
+    const person = entityFromRaw<Person>(qb, row)!;
+    parties.set(person.id, { person, employer: entityFromRaw<Company>(qb, row, "company") });
+    loaders.primeEmployer(qb, row);
+    loaders.person.prime(person.id, person);
   }
   return parties;
 }
