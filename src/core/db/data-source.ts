@@ -5,6 +5,12 @@ import { migrations } from "./migrations";
 import { SnakeNamingStrategy } from "./naming";
 import { CountingLogger } from "./sql-stats";
 
+/**
+ * Settings of every database session. JIT compiling pays off for long analytical queries, not
+ * for this service's short ones: on a list's count it cost more time than the query itself.
+ */
+export const SESSION_OPTIONS = "-c jit=off";
+
 export interface DataSourceSettings {
   url: string;
   poolMax: number;
@@ -28,11 +34,6 @@ export function createDataSource({ url, poolMax, logQueries = false, verbose = f
     installExtensions: false,
     uuidExtension: "pgcrypto",
     logger: new CountingLogger(logQueries, verbose),
-    extra: {
-      max: poolMax,
-      // JIT compiling pays off for long analytical queries, not for this service's short ones:
-      // on a list's count it cost more time than the query itself.
-      options: "-c jit=off",
-    },
+    extra: { max: poolMax, options: SESSION_OPTIONS },
   });
 }

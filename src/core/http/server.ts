@@ -82,7 +82,7 @@ async function handle(options: HttpServerOptions, req: http.IncomingMessage, res
         return createContext(options.db, viewer);
       },
     });
-  // Counting needs AsyncLocalStorage, whose promise hooks tax every promise: only on request.
+  // Counting needs AsyncLocalStorage, whose promise hooks tax every promise: only when SQL_STATS asks.
   const stats = options.exposeSqlStats ? new SqlStats() : undefined;
   const response = stats ? await withSqlStats(stats, execute) : await execute();
 
