@@ -6,6 +6,7 @@ import { PipelineDeal } from "../../modules/deal/pipeline-deal.entity";
 import { whereVisibleTo } from "../../modules/deal/visibility";
 import { Organization } from "../../modules/organization/organization.entity";
 import { Person } from "../../modules/person/person.entity";
+import { peopleWithEmployers } from "../../modules/person/person.queries";
 import { Product } from "../../modules/product/product.entity";
 import { Site } from "../../modules/site/site.entity";
 import { Stage } from "../../modules/stage/stage.entity";
@@ -28,16 +29,7 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
 
   /** People come with their employer, which primes `company`: Person.company costs nothing more. */
   const person = new Loader<Person | null>(async (ids) => {
-    const qb = db
-      .getRepository(Person)
-      .createQueryBuilder("person")
-      .leftJoinAndMapOne(
-        "person.company",
-        Company,
-        "company",
-        "company.organization_id = person.organization_id AND company.id = person.company_id",
-      )
-      .where("person.organization_id = :organizationId AND person.id = ANY(:ids)", { organizationId, ids });
+    const qb = peopleWithEmployers(db, organizationId).andWhere("person.id = ANY(:ids)", { ids });
     const rows = await qb.getRawMany();
     for (const row of rows) primeEmployer(qb, row);
     return inKeyOrder(ids, entitiesFromRaw<Person>(qb, rows));

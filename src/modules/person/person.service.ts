@@ -4,9 +4,9 @@ import { ConflictError } from "../../core/errors/errors";
 import { InputProblems } from "../../core/errors/field-errors";
 import { OrderDirection, PageArgs, paginate } from "../../core/pagination/connection";
 import { likePattern } from "../../core/validation/rules";
-import { Company } from "../company/company.entity";
 import { Person, PersonType } from "./person.entity";
 import { CreatePersonInput, PersonFilter } from "./person.inputs";
+import { peopleWithEmployers } from "./person.queries";
 
 const blankToNull = (value: string | null | undefined) => value?.trim() || null;
 
@@ -48,16 +48,7 @@ export const personService = {
   },
 
   list({ db, viewer, loaders }: Context, page: PageArgs, filter: PersonFilter = {}) {
-    const qb = db
-      .getRepository(Person)
-      .createQueryBuilder("person")
-      .leftJoinAndMapOne(
-        "person.company",
-        Company,
-        "company",
-        "company.organization_id = person.organization_id AND company.id = person.company_id",
-      )
-      .where("person.organization_id = :organizationId", { organizationId: viewer.organizationId });
+    const qb = peopleWithEmployers(db, viewer.organizationId);
     if (filter.companyId) qb.andWhere("person.company_id = :companyId", { companyId: filter.companyId });
     if (filter.type) qb.andWhere("person.type = :type", { type: filter.type });
     if (filter.search?.trim()) {

@@ -9,6 +9,7 @@ import { DealKind, FacilitatorRole, FacilitatorSide, VisibilityMode } from "../d
 import { byFacilitatorOrder, Facilitator } from "../deal/facilitator.entity";
 import { whereVisibleTo } from "../deal/visibility";
 import { displayName, Person } from "../person/person.entity";
+import { peopleWithEmployers } from "../person/person.queries";
 import { Product } from "../product/product.entity";
 import { Pipeline, Stage } from "../stage/stage.entity";
 import { Workspace } from "../workspace/workspace.entity";
@@ -161,17 +162,7 @@ export const referralService = {
  * are simply not found.
  */
 async function loadParties({ db, viewer, loaders }: Context, ids: string[]): Promise<Map<string, Party>> {
-  const qb = db
-    .getRepository(Person)
-    .createQueryBuilder("person")
-    .leftJoinAndMapOne(
-      "person.company",
-      Company,
-      "company",
-      "company.organization_id = person.organization_id AND company.id = person.company_id",
-    )
-    .where("person.organization_id = :organizationId", { organizationId: viewer.organizationId })
-    .andWhere(
+  const qb = peopleWithEmployers(db, viewer.organizationId).andWhere(
       new Brackets((wanted) =>
         wanted
           .where("person.id = ANY(:ids)")
