@@ -13,8 +13,10 @@ export interface Config {
   nodeEnv: string;
   /** Seed a demo organization on a database that has none (default on). */
   seedDemo: boolean;
-  /** Add the SQL statement count of each request to the response extensions. */
+  /** Report each request's SQL statement count in an x-sql-statements response header. */
   exposeSqlStats: boolean;
+  /** Print every SQL statement (with its parameters) as it is sent. */
+  logSql: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -27,6 +29,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv: env.NODE_ENV || "development",
     seedDemo: env.SEED_DEMO !== "false",
     exposeSqlStats: env.SQL_STATS === "true",
+    logSql: env.LOG_SQL === "true",
   };
 }
 

@@ -15,8 +15,8 @@ export interface Database {
  * and brings the schema up to date.
  */
 export async function openDatabase(
-  config: Pick<Config, "databaseUrl" | "databasePoolMax" | "dataDir">,
-  { migrate = true, logQueries = false } = {},
+  config: Pick<Config, "databaseUrl" | "databasePoolMax" | "dataDir" | "logSql">,
+  { migrate = true } = {},
 ): Promise<Database> {
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir);
   try {
@@ -24,7 +24,7 @@ export async function openDatabase(
       url: config.databaseUrl ?? embedded!.url,
       // The embedded server is safe with exactly one connection (see embedded.ts).
       poolMax: embedded ? 1 : config.databasePoolMax,
-      logQueries,
+      logQueries: config.logSql,
     });
     await dataSource.initialize();
     if (migrate) await runMigrations(dataSource);

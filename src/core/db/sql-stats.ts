@@ -1,15 +1,9 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { AbstractLogger, LogLevel, LogMessage, QueryRunner } from "typeorm";
 
-/** The SQL statements one unit of work (a request, a CLI command) has sent. */
+/** How many SQL statements one unit of work (a request, a test) has sent. */
 export class SqlStats {
   statements = 0;
-  readonly log: string[] = [];
-  constructor(private readonly keepLog = false) {}
-  record(query: string): void {
-    this.statements++;
-    if (this.keepLog) this.log.push(query);
-  }
 }
 
 const current = new AsyncLocalStorage<SqlStats>();
@@ -17,10 +11,6 @@ const current = new AsyncLocalStorage<SqlStats>();
 /** Runs `work` with its own statement counter; every query it sends, however deep, is counted. */
 export function withSqlStats<T>(stats: SqlStats, work: () => T): T {
   return current.run(stats, work);
-}
-
-export function currentSqlStats(): SqlStats | undefined {
-  return current.getStore();
 }
 
 /**
@@ -37,7 +27,8 @@ export class CountingLogger extends AbstractLogger {
   }
 
   logQuery(query: string, parameters?: unknown[], queryRunner?: QueryRunner): void {
-    current.getStore()?.record(query);
+    const stats = current.getStore();
+    if (stats) stats.statements++;
     if (this.printQueries) super.logQuery(query, parameters, queryRunner);
   }
 
