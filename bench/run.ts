@@ -9,7 +9,7 @@ import { SESSION_OPTIONS } from "../src/core/db/data-source";
 import { prepareBaseline, runBaseline } from "./baseline";
 import { SqlRecorder } from "./capture";
 import { postGraphQL, responseProblem } from "./client";
-import { createBenchDatabase } from "./database";
+import { createScratchDatabase } from "../src/core/db/scratch-database";
 import { FULL_SIZE, loadDataset, QUICK_SIZE } from "./dataset";
 import { introspect, prepareOperation } from "./graphql";
 import { driveService } from "./load";
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   });
 
   try {
-    const database = await createBenchDatabase(serverUrl);
+    const database = await createScratchDatabase(serverUrl, "dealgraph_bench");
     cleanup.add(async () => {
       if (options.keep) return log(`kept the bench database ${database.name}`);
       await database.drop();

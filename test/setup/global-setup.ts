@@ -1,8 +1,6 @@
 import "reflect-metadata";
-import { Client } from "pg";
-import { createDataSource } from "../../src/core/db/data-source";
-import { runMigrations } from "../../src/core/db/database";
 import { startEmbeddedPostgres } from "../../src/core/db/embedded";
+import { createScratchDatabase, migrateDatabase } from "../../src/core/db/scratch-database";
 
 /**
  * One fresh, migrated database for the whole run. With TEST_DATABASE_URL, a database of its own
@@ -11,39 +9,17 @@ import { startEmbeddedPostgres } from "../../src/core/db/embedded";
  */
 export default async function globalSetup(): Promise<void> {
   const server = process.env.TEST_DATABASE_URL;
-  let url: string;
   if (server) {
-    const name = `dealgraph_test_${process.pid}_${Date.now().toString(36)}`;
-    await withClient(server, (client) => client.query(`CREATE DATABASE ${name}`));
-    const target = new URL(server);
-    target.pathname = `/${name}`;
-    url = target.toString();
-    globalThis.__DEALGRAPH_TEARDOWN__ = () => withClient(server, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    const database = await createScratchDatabase(server, "dealgraph_test");
+    globalThis.__DEALGRAPH_TEARDOWN__ = database.drop;
+    process.env.DEALGRAPH_TEST_DATABASE_URL = database.url;
     process.env.DEALGRAPH_TEST_EMBEDDED = "false";
   } else {
     const embedded = await startEmbeddedPostgres();
-    url = embedded.url;
-    globalThis.__DEALGRAPH_TEARDOWN__ = () => embedded.stop();
+    globalThis.__DEALGRAPH_TEARDOWN__ = embedded.stop;
+    await migrateDatabase(embedded.url);
+    process.env.DEALGRAPH_TEST_DATABASE_URL = embedded.url;
     process.env.DEALGRAPH_TEST_EMBEDDED = "true";
-  }
-  process.env.DEALGRAPH_TEST_DATABASE_URL = url;
-
-  const dataSource = createDataSource({ url, poolMax: 1 });
-  await dataSource.initialize();
-  try {
-    await runMigrations(dataSource);
-  } finally {
-    await dataSource.destroy();
-  }
-}
-
-async function withClient(url: string, work: (client: Client) => Promise<unknown>): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await work(client);
-  } finally {
-    await client.end();
   }
 }
 
