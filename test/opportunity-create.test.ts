@@ -205,7 +205,9 @@ describe("createOpportunity", () => {
         ownerUserId: "ID",
         workspaceId: "ID",
         visibilityMode: "VisibilityMode! = WORKSPACE_LOCAL",
+        // Beyond the seed: the currency of the issue, and the key that makes a retry safe.
         currency: 'String = "USD"',
+        idempotencyKey: "String",
       });
     });
 

@@ -10,6 +10,7 @@ export async function insertRows<T extends ObjectLiteral>(
   manager: EntityManager,
   entity: EntityTarget<T>,
   values: Array<QueryDeepPartialEntity<T>>,
+  { skipConflicts = false } = {},
 ): Promise<T[]> {
   if (values.length === 0) return [];
   const metadata = manager.connection.getMetadata(entity);
@@ -18,6 +19,7 @@ export async function insertRows<T extends ObjectLiteral>(
     .insert()
     .into(entity)
     .values(values)
+    .orIgnore(skipConflicts)
     .returning("*")
     // The rows come back whole from RETURNING; TypeORM need not write ids into `values`.
     .updateEntity(false)
@@ -36,4 +38,14 @@ export async function insertRow<T extends ObjectLiteral>(
 ): Promise<T> {
   const [row] = await insertRows(manager, entity, [values]);
   return row;
+}
+
+/** insertRow, except that a row conflicting with a unique index is not written: then null. */
+export async function insertRowUnlessConflict<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entity: EntityTarget<T>,
+  values: QueryDeepPartialEntity<T>,
+): Promise<T | null> {
+  const [row] = await insertRows(manager, entity, [values], { skipConflicts: true });
+  return row ?? null;
 }

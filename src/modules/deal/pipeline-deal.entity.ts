@@ -57,6 +57,10 @@ export abstract class PipelineDeal {
   @Column("text")
   visibilityMode: VisibilityMode;
 
+  /** The key the create request was sent with, if any (see deal-creation.ts). */
+  @Column("text", { nullable: true })
+  idempotencyKey: string | null;
+
   @Field()
   @CreateDateColumn({ type: "timestamptz" })
   createdAt: Date;

@@ -1,8 +1,8 @@
 import { IsBoolean, IsDate, IsEnum, IsInt, IsISO4217CurrencyCode, IsOptional, IsUUID, Max, MaxLength, Min } from "class-validator";
 import { Field, Float, ID, InputType, Int, registerEnumType } from "type-graphql";
-import { MutationInput } from "../../core/graphql/mutation-input";
 import { OrderDirection } from "../../core/pagination/connection";
 import { IsMoneyAmount, IsNotBlank } from "../../core/validation/rules";
+import { CreateDealInput } from "../deal/deal-creation";
 import { VisibilityMode } from "../deal/deal.enums";
 import { LostReasonCategory, OpportunityPriority, OpportunitySource, OpportunityStage, PipelineType } from "./opportunity.enums";
 
@@ -14,7 +14,7 @@ export const MAX_SOLUTION_FAMILY_LENGTH = 200;
 
 /** The seed's `opportunity.create` input, field for field, plus `currency`. */
 @InputType()
-export class CreateOpportunityInput extends MutationInput {
+export class CreateOpportunityInput extends CreateDealInput {
   @Field(() => ID, { description: "The customer company." })
   @IsUUID("all", { message: "customerId must be a UUID" })
   customerId: string;

@@ -1,9 +1,10 @@
 import { isUUID } from "class-validator";
 import { Context } from "../../core/context/context";
-import { insertRow } from "../../core/db/insert";
+import { insertRow, insertRowUnlessConflict } from "../../core/db/insert";
 import { ForbiddenError } from "../../core/errors/errors";
 import { InputProblems } from "../../core/errors/field-errors";
 import { OrderDirection, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
+import { dealCreatedEarlier } from "../deal/deal-creation";
 import { whereVisibleTo } from "../deal/visibility";
 import { PersonType } from "../person/person.entity";
 import { Pipeline, Stage } from "../stage/stage.entity";
@@ -92,7 +93,8 @@ export const opportunityService = {
     }
     problems.throwIfAny();
 
-    const opportunity = await insertRow(db.manager, Opportunity, {
+    const key = input.idempotencyKey ?? null;
+    const values = {
       organizationId: viewer.organizationId,
       name: input.title.trim(),
       value: input.estimatedValue === null || input.estimatedValue === undefined ? null : String(input.estimatedValue),
@@ -120,7 +122,13 @@ export const opportunityService = {
       priority: input.priority ?? null,
       lostReasonCategory: input.lostReasonCategory ?? null,
       technicalRequirements: blankToNull(input.technicalRequirements),
-    });
+      idempotencyKey: key,
+    };
+    // With a key, an opportunity that an earlier request made under it stops this one.
+    const opportunity = key
+      ? await insertRowUnlessConflict(db.manager, Opportunity, values)
+      : await insertRow(db.manager, Opportunity, values);
+    if (!opportunity) return dealCreatedEarlier(ctx, Opportunity, key!);
     loaders.deal.prime(opportunity.id, opportunity);
     loaders.sharedWorkspacesByDeal.prime(opportunity.id, []);
     return opportunity;

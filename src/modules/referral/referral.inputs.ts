@@ -1,14 +1,14 @@
 import { IsEnum, IsISO4217CurrencyCode, IsOptional, IsUUID, MaxLength } from "class-validator";
 import { Field, Float, ID, InputType, registerEnumType } from "type-graphql";
-import { MutationInput } from "../../core/graphql/mutation-input";
 import { OrderDirection } from "../../core/pagination/connection";
 import { IsMoneyAmount } from "../../core/validation/rules";
+import { CreateDealInput } from "../deal/deal-creation";
 
 export const REFERRAL_NAME_MAX_LENGTH = 200;
 export const REFERRAL_DESCRIPTION_MAX_LENGTH = 1000;
 
 @InputType({ description: "A warm introduction to record: who is introduced to whom, and by whom." })
-export class CreateReferralOpportunityInput extends MutationInput {
+export class CreateReferralOpportunityInput extends CreateDealInput {
   @Field(() => ID, { description: "The person looking for a solution." })
   @IsUUID("all", { message: "seekerId must be a UUID" })
   seekerId: string;

@@ -1,10 +1,11 @@
 import { Brackets } from "typeorm";
 import { Context } from "../../core/context/context";
 import { entityFromRaw } from "../../core/db/hydrate";
-import { insertRow, insertRows } from "../../core/db/insert";
+import { insertRow, insertRows, insertRowUnlessConflict } from "../../core/db/insert";
 import { InputProblems } from "../../core/errors/field-errors";
 import { OrderDirection, Page, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
 import { Company } from "../company/company.entity";
+import { dealCreatedEarlier } from "../deal/deal-creation";
 import { DealKind, FacilitatorRole, FacilitatorSide, VisibilityMode } from "../deal/deal.enums";
 import { byFacilitatorOrder, Facilitator } from "../deal/facilitator.entity";
 import { whereVisibleTo } from "../deal/visibility";
@@ -100,8 +101,9 @@ export const referralService = {
     if (!stage) throw new Error("The REFERRAL pipeline has no stages: the database is not migrated.");
     const facilitators = planFacilitators(found, parties);
 
-    const { deal, created } = await db.transaction(async (tx) => {
-      const deal = await insertRow(tx, ReferralOpportunity, {
+    const key = input.idempotencyKey ?? null;
+    const written = await db.transaction(async (tx) => {
+      const values = {
         organizationId: viewer.organizationId,
         kind: DealKind.REFERRAL,
         name: input.name?.trim() || defaultName(found),
@@ -117,7 +119,11 @@ export const referralService = {
         providerId: found.provider.person.id,
         connectorId: found.connector.person.id,
         productId: product?.id ?? null,
-      });
+        idempotencyKey: key,
+      };
+      // With a key, a deal that an earlier request made under it stops this one, writing nothing.
+      const deal = key ? await insertRowUnlessConflict(tx, ReferralOpportunity, values) : await insertRow(tx, ReferralOpportunity, values);
+      if (!deal) return null;
       const created = await insertRows(
         tx,
         Facilitator,
@@ -125,7 +131,9 @@ export const referralService = {
       );
       return { deal, created };
     });
+    if (!written) return dealCreatedEarlier(ctx, ReferralOpportunity, key!);
 
+    const { deal, created } = written;
     loaders.deal.prime(deal.id, deal);
     loaders.facilitatorsByDeal.prime(deal.id, created.sort(byFacilitatorOrder));
     loaders.stage.prime(stage.id, stage);

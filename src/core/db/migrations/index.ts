@@ -1,5 +1,10 @@
 import { InitialSchema1763769600000 } from "./1763769600000-initial-schema";
 import { OpportunitySolutionFamiliesRequired1763856000000 } from "./1763856000000-opportunity-solution-families-required";
+import { DealIdempotencyKey1763942400000 } from "./1763942400000-deal-idempotency-key";
 
 /** In order. Listed, not globbed, so the same list works from TypeScript and from dist/. */
-export const migrations = [InitialSchema1763769600000, OpportunitySolutionFamiliesRequired1763856000000];
+export const migrations = [
+  InitialSchema1763769600000,
+  OpportunitySolutionFamiliesRequired1763856000000,
+  DealIdempotencyKey1763942400000,
+];
