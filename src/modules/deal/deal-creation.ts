@@ -1,7 +1,10 @@
 import { IsOptional, MaxLength } from "class-validator";
 import { ClassType, Field, InputType } from "type-graphql";
 import type { Context } from "../../core/context/context";
+import { EntityManager } from "typeorm";
+import { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import { entityFromRaw } from "../../core/db/hydrate";
+import { insertRow, insertRowUnlessConflict } from "../../core/db/insert";
 import { ConflictError } from "../../core/errors/errors";
 import { MutationInput } from "../../core/graphql/mutation-input";
 import { IsNotBlank } from "../../core/validation/rules";
@@ -21,6 +24,19 @@ export abstract class CreateDealInput extends MutationInput {
   @IsNotBlank()
   @MaxLength(200)
   idempotencyKey?: string | null;
+}
+
+/**
+ * Inserts a new deal. With an idempotency key the insert yields to a deal an earlier request
+ * made under the same key (the unique index decides, even between requests that race): then it
+ * writes nothing and answers null.
+ */
+export function insertDeal<T extends PipelineDeal>(
+  manager: EntityManager,
+  kind: ClassType<T>,
+  values: QueryDeepPartialEntity<T> & { idempotencyKey: string | null },
+): Promise<T | null> {
+  return values.idempotencyKey ? insertRowUnlessConflict(manager, kind, values) : insertRow(manager, kind, values);
 }
 
 /**

@@ -1,10 +1,9 @@
 import { isUUID } from "class-validator";
 import { Context } from "../../core/context/context";
-import { insertRow, insertRowUnlessConflict } from "../../core/db/insert";
 import { ForbiddenError } from "../../core/errors/errors";
 import { InputProblems } from "../../core/errors/field-errors";
 import { OrderDirection, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
-import { dealCreatedEarlier } from "../deal/deal-creation";
+import { dealCreatedEarlier, insertDeal } from "../deal/deal-creation";
 import { whereVisibleTo } from "../deal/visibility";
 import { PersonType } from "../person/person.entity";
 import { Pipeline, Stage } from "../stage/stage.entity";
@@ -124,10 +123,7 @@ export const opportunityService = {
       technicalRequirements: blankToNull(input.technicalRequirements),
       idempotencyKey: key,
     };
-    // With a key, an opportunity that an earlier request made under it stops this one.
-    const opportunity = key
-      ? await insertRowUnlessConflict(db.manager, Opportunity, values)
-      : await insertRow(db.manager, Opportunity, values);
+    const opportunity = await insertDeal(db.manager, Opportunity, values);
     if (!opportunity) return dealCreatedEarlier(ctx, Opportunity, key!);
     loaders.deal.prime(opportunity.id, opportunity);
     loaders.sharedWorkspacesByDeal.prime(opportunity.id, []);

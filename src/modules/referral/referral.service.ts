@@ -1,11 +1,11 @@
 import { Brackets } from "typeorm";
 import { Context } from "../../core/context/context";
 import { entityFromRaw } from "../../core/db/hydrate";
-import { insertRow, insertRows, insertRowUnlessConflict } from "../../core/db/insert";
+import { insertRows } from "../../core/db/insert";
 import { InputProblems } from "../../core/errors/field-errors";
 import { OrderDirection, Page, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
 import { Company } from "../company/company.entity";
-import { dealCreatedEarlier } from "../deal/deal-creation";
+import { dealCreatedEarlier, insertDeal } from "../deal/deal-creation";
 import { DealKind, FacilitatorRole, FacilitatorSide, VisibilityMode } from "../deal/deal.enums";
 import { byFacilitatorOrder, Facilitator } from "../deal/facilitator.entity";
 import { whereVisibleTo } from "../deal/visibility";
@@ -102,28 +102,27 @@ export const referralService = {
     const facilitators = planFacilitators(found, parties);
 
     const key = input.idempotencyKey ?? null;
+    const values = {
+      organizationId: viewer.organizationId,
+      kind: DealKind.REFERRAL,
+      name: input.name?.trim() || defaultName(found),
+      description: input.description?.trim() || null,
+      // As text, so the driver sends exactly the decimal that was validated.
+      value: input.expectedValue === null || input.expectedValue === undefined ? null : String(input.expectedValue),
+      currency: input.currency.toUpperCase(),
+      stageId: stage.id,
+      ownerId: viewer.userId,
+      workspaceId: viewer.workspaceId,
+      visibilityMode: VisibilityMode.WORKSPACE_LOCAL,
+      seekerId: found.seeker.person.id,
+      providerId: found.provider.person.id,
+      connectorId: found.connector.person.id,
+      productId: product?.id ?? null,
+      idempotencyKey: key,
+    };
     const written = await db.transaction(async (tx) => {
-      const values = {
-        organizationId: viewer.organizationId,
-        kind: DealKind.REFERRAL,
-        name: input.name?.trim() || defaultName(found),
-        description: input.description?.trim() || null,
-        // As text, so the driver sends exactly the decimal that was validated.
-        value: input.expectedValue === null || input.expectedValue === undefined ? null : String(input.expectedValue),
-        currency: input.currency.toUpperCase(),
-        stageId: stage.id,
-        ownerId: viewer.userId,
-        workspaceId: viewer.workspaceId,
-        visibilityMode: VisibilityMode.WORKSPACE_LOCAL,
-        seekerId: found.seeker.person.id,
-        providerId: found.provider.person.id,
-        connectorId: found.connector.person.id,
-        productId: product?.id ?? null,
-        idempotencyKey: key,
-      };
-      // With a key, a deal that an earlier request made under it stops this one, writing nothing.
-      const deal = key ? await insertRowUnlessConflict(tx, ReferralOpportunity, values) : await insertRow(tx, ReferralOpportunity, values);
-      if (!deal) return null;
+      const deal = await insertDeal(tx, ReferralOpportunity, values);
+      if (!deal) return null; // an earlier request with this key made the deal
       const created = await insertRows(
         tx,
         Facilitator,
