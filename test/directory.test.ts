@@ -102,6 +102,12 @@ describe("the directory: companies, people, products, sites, stages", () => {
       expect(dataOf(first).createPerson.data.type).toBe("USER");
       const second = await service.http(CREATE_PERSON, { input: { type: "USER", name: "Dos", email: "SAME@example.com" } }, as(owner));
       expect(errorOf(second).extensions?.code).toBe("CONFLICT");
+      // Two requests racing for one email: the unique index lets one through, the other is CONFLICT.
+      const racing = await Promise.all(
+        ["Ana", "Bea"].map((name) => service.http(CREATE_PERSON, { input: { type: "USER", name, email: "race@example.com" } }, as(owner))),
+      );
+      const codes = racing.map((r) => (r.body.errors ? r.body.errors[0].extensions?.code : "OK")).sort();
+      expect(codes).toEqual(["CONFLICT", "OK"]);
       // The same email is fine in another organization.
       expect(dataOf(await service.http(CREATE_PERSON, { input: { type: "USER", name: "Tres", email: "same@example.com" } }, as(other))).createPerson.success).toBe(true);
     });

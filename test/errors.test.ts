@@ -51,6 +51,12 @@ describe("errors", () => {
       expect(out).toEqual({ message: "Person x was not found.", extensions: { code: "NOT_FOUND" } });
     });
 
+    it("reports a unique violation from PostgreSQL as CONFLICT, without the constraint's name", () => {
+      const violation = Object.assign(new Error('duplicate key value violates unique constraint "person_user_email_key"'), { code: "23505" });
+      const out = createErrorFormatter({ development: false })({ message: violation.message, extensions: { code: "INTERNAL_SERVER_ERROR" } }, violation);
+      expect(out).toEqual({ message: "This conflicts with a record that already exists.", extensions: { code: "CONFLICT" } });
+    });
+
     it("gives an unknown code the INTERNAL_SERVER_ERROR treatment", () => {
       const spy = jest.spyOn(console, "error").mockImplementation(() => undefined);
       const out = createErrorFormatter({ development: false })({ message: "secret", extensions: { code: "SOMETHING_ELSE" } }, new Error("secret"));

@@ -31,6 +31,15 @@ export function createErrorFormatter({ development }: { development: boolean }) 
     if (code && REQUEST_ERROR_CODES.has(code)) {
       return { message: formatted.message, locations: formatted.locations, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: code } };
     }
+    // A unique index settled a race that the services' own checks could not see coming.
+    if (isUniqueViolation(original)) {
+      return {
+        message: "This conflicts with a record that already exists.",
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: ErrorCode.CONFLICT },
+      };
+    }
 
     if (!development) console.error("[dealgraph] unexpected error:", original);
     return {
@@ -42,3 +51,8 @@ export function createErrorFormatter({ development }: { development: boolean }) 
   };
 }
 
+
+/** PostgreSQL's unique_violation (SQLSTATE 23505), as TypeORM's QueryFailedError carries it. */
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
+}

@@ -6,6 +6,7 @@ import { ConflictError, FieldError, InputError, NotFoundError } from "../../core
 import { ApiKey } from "../api-key/api-key.entity";
 import { Organization } from "../organization/organization.entity";
 import { Person, PersonType } from "../person/person.entity";
+import { assertUserEmailFree } from "../person/person.queries";
 import { WorkspaceMembership } from "../workspace/workspace-membership.entity";
 import { Workspace } from "../workspace/workspace.entity";
 
@@ -96,15 +97,7 @@ export const adminService = {
 
 async function insertUser(tx: EntityManager, organizationId: string, workspaceId: string, input: NewUser): Promise<Person> {
   const email = input.email.trim().toLowerCase();
-  const taken = await tx
-    .getRepository(Person)
-    .createQueryBuilder("person")
-    .where("person.organization_id = :organizationId AND person.type = 'USER' AND lower(person.email) = :email", {
-      organizationId,
-      email,
-    })
-    .getExists();
-  if (taken) throw new ConflictError(`A user with the email ${email} already exists in this organization.`);
+  await assertUserEmailFree(tx, organizationId, email);
   const user = await insertRow(tx, Person, {
     organizationId,
     type: PersonType.USER,

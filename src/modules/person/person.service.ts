@@ -1,12 +1,11 @@
 import { Context } from "../../core/context/context";
 import { insertRow } from "../../core/db/insert";
-import { ConflictError } from "../../core/errors/errors";
 import { InputProblems } from "../../core/errors/field-errors";
 import { OrderDirection, PageArgs, paginate } from "../../core/pagination/connection";
 import { likePattern } from "../../core/validation/rules";
 import { Person, PersonType } from "./person.entity";
 import { CreatePersonInput, PersonFilter } from "./person.inputs";
-import { peopleWithEmployers } from "./person.queries";
+import { assertUserEmailFree, peopleWithEmployers } from "./person.queries";
 
 const blankToNull = (value: string | null | undefined) => value?.trim() || null;
 
@@ -32,7 +31,7 @@ export const personService = {
     if (referredBy === null) problems.add("referredById", "no person with this id exists", "exists");
     problems.throwIfAny();
 
-    if (input.type === PersonType.USER) await assertEmailFree(ctx, email!);
+    if (input.type === PersonType.USER) await assertUserEmailFree(db.manager, viewer.organizationId, email!);
     const person = await insertRow(db.manager, Person, {
       organizationId: viewer.organizationId,
       type: input.type,
@@ -61,16 +60,3 @@ export const personService = {
     return paginate(qb, page, sort, OrderDirection.ASC, (_person, row) => loaders.primeEmployer(qb, row));
   },
 };
-
-/** USER emails are unique in an organization (the database enforces it too). */
-async function assertEmailFree({ db, viewer }: Context, email: string): Promise<void> {
-  const taken = await db
-    .getRepository(Person)
-    .createQueryBuilder("person")
-    .where("person.organization_id = :organizationId AND person.type = 'USER' AND lower(person.email) = :email", {
-      organizationId: viewer.organizationId,
-      email,
-    })
-    .getExists();
-  if (taken) throw new ConflictError(`A user with the email ${email} already exists.`);
-}
