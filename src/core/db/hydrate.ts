@@ -24,12 +24,9 @@ export function entityFromRaw<T extends ObjectLiteral>(
   alias: string = qb.alias,
 ): T | null {
   const plan = planFor(qb, alias);
-  const chosen = plan.children ? (plan.children.plans.get(row[plan.children.rawKey]) ?? plan) : plan;
-  const idKey = chosen.columns.find(([property]) => property === "id")?.[1];
+  const idKey = plan.columns.find(([property]) => property === "id")?.[1];
   if (idKey && row[idKey] === null) return null;
-  const entity = Object.create(chosen.prototype) as Record<string, unknown>;
-  for (const [property, rawKey] of chosen.columns) entity[property] = row[rawKey];
-  return entity as T;
+  return build(plan, row) as T;
 }
 
 export function entitiesFromRaw<T extends ObjectLiteral>(
@@ -40,12 +37,21 @@ export function entitiesFromRaw<T extends ObjectLiteral>(
   return rows.map((row) => entityFromRaw<T>(qb, row, alias)!);
 }
 
+/** An entity from a row whose keys are plain column names, such as INSERT … RETURNING * gives. */
+export function entityFromColumns<T extends ObjectLiteral>(metadata: EntityMetadata, row: Record<string, unknown>): T {
+  return build(planOf(metadata, "", (databaseName) => databaseName), row) as T;
+}
+
 function planFor(qb: SelectQueryBuilder<ObjectLiteral>, alias: string): Plan {
   const metadata = qb.expressionMap.findAliasByName(alias).metadata;
+  return planOf(metadata, alias, (databaseName) => DriverUtils.buildAlias(qb.connection.driver, undefined, alias, databaseName));
+}
+
+/** The plan for `metadata` read under `alias`, whose columns `rawKey` names; compiled once. */
+function planOf(metadata: EntityMetadata, alias: string, rawKey: (databaseName: string) => string): Plan {
   const key = `${metadata.name}:${alias}`;
   let plan = plans.get(key);
   if (!plan) {
-    const rawKey = (databaseName: string) => DriverUtils.buildAlias(qb.connection.driver, undefined, alias, databaseName);
     const compile = (m: EntityMetadata): Plan => ({
       prototype: (m.target as { prototype: object }).prototype,
       columns: m.columns.map((column) => [column.propertyName, rawKey(column.databaseName)]),
@@ -60,4 +66,11 @@ function planFor(qb: SelectQueryBuilder<ObjectLiteral>, alias: string): Plan {
     plans.set(key, plan);
   }
   return plan;
+}
+
+function build(plan: Plan, row: Record<string, unknown>): object {
+  const chosen = plan.children ? (plan.children.plans.get(row[plan.children.rawKey]) ?? plan) : plan;
+  const entity = Object.create(chosen.prototype) as Record<string, unknown>;
+  for (const [property, rawKey] of chosen.columns) entity[property] = row[rawKey];
+  return entity;
 }

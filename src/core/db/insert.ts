@@ -1,5 +1,6 @@
 import { EntityManager, EntityTarget, ObjectLiteral } from "typeorm";
 import { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
+import { entityFromColumns } from "./hydrate";
 
 /**
  * INSERT … RETURNING *, as one statement, and the rows back as entities. The hot write path:
@@ -24,11 +25,7 @@ export async function insertRows<T extends ObjectLiteral>(
     // The rows come back whole from RETURNING; TypeORM need not write ids into `values`.
     .updateEntity(false)
     .execute();
-  return (raw as Array<Record<string, unknown>>).map((row) => {
-    const created = metadata.create() as T;
-    for (const column of metadata.columns) column.setEntityValue(created, row[column.databaseName]);
-    return created;
-  });
+  return (raw as Array<Record<string, unknown>>).map((row) => entityFromColumns<T>(metadata, row));
 }
 
 export async function insertRow<T extends ObjectLiteral>(
