@@ -143,7 +143,7 @@ export const referralService = {
   },
 
   async list(
-    { db, viewer, loaders }: Context,
+    { db, viewer }: Context,
     page: PageArgs,
     filter: ReferralOpportunityFilter = {},
     order?: ReferralOpportunityOrder,
@@ -157,9 +157,7 @@ export const referralService = {
     if (filter.createdAfter) qb.andWhere("deal.created_at >= :createdAfter", { createdAfter: filter.createdAfter });
     if (filter.createdBefore) qb.andWhere("deal.created_at < :createdBefore", { createdBefore: filter.createdBefore });
     const field = order?.field ?? ReferralOpportunityOrderField.CREATED_AT;
-    const result = await paginate(qb, page, SORT_KEYS[field], order?.direction ?? OrderDirection.DESC);
-    for (const { node } of result.edges) loaders.deal.prime(node.id, node);
-    return result;
+    return paginate(qb, page, SORT_KEYS[field], order?.direction ?? OrderDirection.DESC);
   },
 };
 
