@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { runCli } from "../src/cli";
+import { migrations } from "../src/core/db/migrations";
 import { Organization } from "../src/modules/organization/organization.entity";
 import { dataOf, errorOf, useTestService } from "./support/harness";
 
@@ -112,10 +113,14 @@ describe("admin CLI", () => {
     expect((await cli("--help")).stdout).toContain("bootstrap");
   });
 
-  it("runs as a program on its own embedded database and prints JSON", async () => {
+  it("runs as a program on its own embedded database: migrates it alone, then bootstraps, printing JSON", async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dealgraph-cli-"));
     try {
       const env = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "" };
+      const migrated = JSON.parse((await run(process.execPath, ["dist/src/cli.js", "migrate"], { env })).stdout);
+      expect(migrated.applied).toEqual(migrations.map((m) => m.name));
+      const again = JSON.parse((await run(process.execPath, ["dist/src/cli.js", "migrate"], { env })).stdout);
+      expect(again).toEqual({ applied: [] });
       const { stdout } = await run(
         process.execPath,
         ["dist/src/cli.js", "bootstrap", "--org", "Solo", "--workspace", "W", "--email", "s@solo.example", "--first-name", "S", "--last-name", "S"],
