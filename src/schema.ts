@@ -3,7 +3,7 @@ import { GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { validateArgs } from "./core/graphql/validate-args";
 import { DealShareResolver } from "./modules/deal/deal-share.resolver";
-import { PipelineDealResolver } from "./modules/deal/deal.resolver";
+import { DealStageChangeResolver, PipelineDealResolver } from "./modules/deal/deal.resolver";
 import { FacilitatorResolver } from "./modules/deal/facilitator.resolver";
 import { CompanyResolver } from "./modules/company/company.resolver";
 import { OpportunityResolver } from "./modules/opportunity/opportunity.resolver";
@@ -23,6 +23,7 @@ export const resolvers = [
   SiteResolver,
   StageResolver,
   PipelineDealResolver,
+  DealStageChangeResolver,
   DealShareResolver,
   OpportunityResolver,
   ReferralOpportunityResolver,

@@ -1,14 +1,19 @@
-import { DataSource } from "typeorm";
+import { DataSource, EntityManager } from "typeorm";
 import { Viewer } from "../auth/viewer";
 import { createLoaders, Loaders } from "../loaders/loaders";
 
-/** What every resolver gets: the caller, the database and this request's loaders. */
+/**
+ * What every resolver and command gets: the caller, the database and this request's loaders.
+ * Inside a unit of work (see unit-of-work.ts) `db` is the transaction's and the loaders read
+ * through it.
+ */
 export interface Context {
   viewer: Viewer;
-  db: DataSource;
+  db: EntityManager;
   loaders: Loaders;
 }
 
-export function createContext(db: DataSource, viewer: Viewer): Context {
-  return { viewer, db, loaders: createLoaders(db, viewer) };
+export function createContext(db: DataSource | EntityManager, viewer: Viewer): Context {
+  const manager = db instanceof DataSource ? db.manager : db;
+  return { viewer, db: manager, loaders: createLoaders(manager, viewer) };
 }

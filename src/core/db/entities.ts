@@ -1,6 +1,7 @@
 import { ApiKey } from "../../modules/api-key/api-key.entity";
 import { Company } from "../../modules/company/company.entity";
 import { DealShare } from "../../modules/deal/deal-share.entity";
+import { DealStageChange } from "../../modules/deal/deal-stage-change.entity";
 import { Facilitator } from "../../modules/deal/facilitator.entity";
 import { PipelineDeal } from "../../modules/deal/pipeline-deal.entity";
 import { Opportunity } from "../../modules/opportunity/opportunity.entity";
@@ -27,5 +28,6 @@ export const entities = [
   Opportunity,
   Facilitator,
   DealShare,
+  DealStageChange,
   ApiKey,
 ];

@@ -5,7 +5,9 @@ import { FieldError, InputError } from "./errors";
 export function toFieldErrors(errors: ValidationError[], prefix: string): FieldError[] {
   return errors.flatMap((error) => {
     const path = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.entries(error.constraints ?? {}).map(([constraint, message]) => ({ path, message, constraint }));
+    // A required field sent as null says so once, not once more for every rule a null breaks.
+    const constraints = error.constraints?.isDefined ? { isDefined: error.constraints.isDefined } : (error.constraints ?? {});
+    const own = Object.entries(constraints).map(([constraint, message]) => ({ path, message, constraint }));
     return [...own, ...toFieldErrors(error.children ?? [], path)];
   });
 }
@@ -28,13 +30,30 @@ export class InputProblems {
   }
 
   add(field: string, message: string, constraint: string): void {
-    this.fields.push({ path: `${this.prefix}.${field}`, message, constraint });
+    this.addAt(this.pathOf(field), message, constraint);
+  }
+
+  /** A problem at a full path (the input itself, when it is not an object at all). */
+  addAt(path: string, message: string, constraint: string): void {
+    this.fields.push({ path, message, constraint });
+  }
+
+  /** The field's only problem from now on: a value of the wrong type makes its other rules moot. */
+  replace(field: string, message: string, constraint: string): void {
+    const path = this.pathOf(field);
+    for (let i = this.fields.length - 1; i >= 0; i--) if (this.fields[i].path === path) this.fields.splice(i, 1);
+    this.add(field, message, constraint);
   }
 
   /** True when the field already has a problem, so later checks on it can be skipped. */
   has(field: string): boolean {
-    const path = `${this.prefix}.${field}`;
+    const path = this.pathOf(field);
     return this.fields.some((f) => f.path === path);
+  }
+
+  /** `input.name` for an input's field; just `stageId` for a top-level argument (no prefix). */
+  private pathOf(field: string): string {
+    return this.prefix ? `${this.prefix}.${field}` : field;
   }
 
   throwIfAny(): void {

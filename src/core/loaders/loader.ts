@@ -12,6 +12,8 @@ import DataLoader from "dataloader";
  */
 export class Loader<V> {
   private readonly known = new Map<string, V>();
+  /** Keys whose value changed in a way this loader does not hold: see `forget`. */
+  private readonly stale = new Set<string>();
   private readonly loader: DataLoader<string, V>;
 
   constructor(batch: (ids: string[]) => Promise<V[]>, missing: V) {
@@ -40,16 +42,35 @@ export class Loader<V> {
     return this.loader.load(id);
   }
 
+  /** Remembers a value read elsewhere, unless one is known already. */
   prime(id: string, value: V): void {
     if (this.known.has(normal(id))) return;
-    this.known.set(normal(id), value);
-    this.loader.prime(id, value);
+    this.set(id, value);
   }
 
-  /** Forgets a value, so the next read fetches it again (after the request changed it). */
-  clear(id: string): void {
-    this.known.delete(normal(id));
-    this.loader.clear(id);
+  /** Holds `value` for `id` from now on, replacing what was known: what a write just made it. */
+  set(id: string, value: V): void {
+    const key = normal(id);
+    this.known.set(key, value);
+    this.stale.delete(key);
+    this.loader.clear(key).prime(key, value);
+  }
+
+  /** Forgets a value a write changed without saying to what, so the next read fetches it again. */
+  forget(id: string): void {
+    const key = normal(id);
+    this.known.delete(key);
+    this.stale.add(key);
+    this.loader.clear(key);
+  }
+
+  /**
+   * Takes over what `other` (the same loader of a committed unit of work) knows: every value it
+   * read or was given, and every key it forgot. Its values are what the database holds now.
+   */
+  adopt(other: Loader<V>): void {
+    for (const [key, value] of other.known) this.set(key, value);
+    for (const key of other.stale) this.forget(key);
   }
 }
 

@@ -1,6 +1,7 @@
-import { DataSource, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { EntityManager, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { Company } from "../../modules/company/company.entity";
 import { DealShare } from "../../modules/deal/deal-share.entity";
+import { DealStageChange } from "../../modules/deal/deal-stage-change.entity";
 import { byFacilitatorOrder, Facilitator } from "../../modules/deal/facilitator.entity";
 import { PipelineDeal } from "../../modules/deal/pipeline-deal.entity";
 import { whereVisibleTo } from "../../modules/deal/visibility";
@@ -22,7 +23,7 @@ export type Loaders = ReturnType<typeof createLoaders>;
  * statement and caches them for the rest of the request. Every loader is scoped to the
  * viewer's organization, so another organization's ids come back as null: not found.
  */
-export function createLoaders(db: DataSource, viewer: Viewer) {
+export function createLoaders(db: EntityManager, viewer: Viewer) {
   const organizationId = viewer.organizationId;
 
   const company = byId(db, Company, organizationId);
@@ -109,7 +110,31 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
     return dealIds.map((id) => byDeal.get(id) ?? []);
   }, []);
 
-  return {
+  /**
+   * Each deal's stage history, oldest first, with the time spent in each stage it left: one
+   * statement for every deal of a page.
+   */
+  const stageHistoryByDeal = new Loader<DealStageChange[]>(async (dealIds) => {
+    const qb = db
+      .getRepository(DealStageChange)
+      .createQueryBuilder("change")
+      .addSelect(
+        `extract(epoch FROM change.changed_at - lag(change.changed_at) OVER (PARTITION BY change.deal_id ORDER BY change.changed_at, change.id))::float8`,
+        "seconds_in_from_stage",
+      )
+      .where("change.organization_id = :organizationId AND change.deal_id = ANY(:dealIds)", { organizationId, dealIds })
+      .orderBy("change.changed_at")
+      .addOrderBy("change.id");
+    const byDeal = new Map<string, DealStageChange[]>();
+    for (const row of await qb.getRawMany()) {
+      const change = entityFromRaw<DealStageChange>(qb, row)!;
+      change.secondsInFromStage = row.seconds_in_from_stage;
+      byDeal.set(change.dealId, [...(byDeal.get(change.dealId) ?? []), change]);
+    }
+    return dealIds.map((id) => byDeal.get(id) ?? []);
+  }, []);
+
+  const loaders = {
     organization: byId(db, Organization),
     workspace,
     person,
@@ -121,11 +146,20 @@ export function createLoaders(db: DataSource, viewer: Viewer) {
     deal,
     facilitatorsByDeal,
     sharedWorkspacesByDeal,
+    stageHistoryByDeal,
+    /** Takes over what the loaders of a committed unit of work know (see unit-of-work.ts). */
+    adopt(committed: object): void {
+      const theirs = committed as Record<string, unknown>;
+      for (const [name, loader] of Object.entries(loaders) as Array<[string, unknown]>) {
+        if (loader instanceof Loader) loader.adopt(theirs[name] as Loader<unknown>);
+      }
+    },
   };
+  return loaders;
 }
 
 /** A loader of `entity` rows by id, in one organization (or global reference data when none is given). */
-function byId<T extends ObjectLiteral & { id: string }>(db: DataSource, entity: EntityTarget<T>, organizationId?: string) {
+function byId<T extends ObjectLiteral & { id: string }>(db: EntityManager, entity: EntityTarget<T>, organizationId?: string) {
   return new Loader<T | null>(async (ids) => {
     const qb = db.getRepository(entity).createQueryBuilder("row").where("row.id = ANY(:ids)", { ids });
     if (organizationId) qb.andWhere("row.organization_id = :organizationId", { organizationId });

@@ -1,4 +1,4 @@
-import { registerDecorator, ValidationOptions } from "class-validator";
+import { IsDefined, registerDecorator, ValidateIf, ValidationOptions } from "class-validator";
 
 /** Rejects strings that are empty or only white space. */
 export function IsNotBlank(options?: ValidationOptions): PropertyDecorator {
@@ -43,4 +43,17 @@ export function IsMoneyAmount(options?: ValidationOptions): PropertyDecorator {
           /^\d+(\.\d{1,4})?$/.test(String(value)),
       },
     });
+}
+
+/**
+ * For patch inputs: the field may be left out (unchanged), but not sent as null, because the
+ * deal cannot be without it. The field's other rules then apply only to a value.
+ */
+export function IsNotClearable(): PropertyDecorator {
+  return (target, propertyName) => {
+    ValidateIf((_object: object, value: unknown) => value !== undefined)(target, propertyName as string);
+    IsDefined({
+      message: `${String(propertyName)} cannot be cleared: leave it out to keep the current value`,
+    })(target, propertyName as string);
+  };
 }

@@ -9,7 +9,7 @@ import { CompanyFilter, CreateCompanyInput } from "./company.inputs";
 export const companyService = {
   async create({ db, viewer, loaders }: Context, input: CreateCompanyInput): Promise<Company> {
     (await InputProblems.of(input)).throwIfAny();
-    const company = await insertRow(db.manager, Company, {
+    const company = await insertRow(db, Company, {
       organizationId: viewer.organizationId,
       name: input.name.trim(),
       domain: input.domain?.toLowerCase() ?? null,

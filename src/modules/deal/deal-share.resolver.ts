@@ -1,7 +1,8 @@
-import { Arg, ClassType, Ctx, ID, Mutation, ObjectType, Resolver } from "type-graphql";
+import { Args, ClassType, Ctx, Mutation, ObjectType, Resolver } from "type-graphql";
 import type { Context } from "../../core/context/context";
 import { payload, PayloadType } from "../../core/graphql/payload";
-import { dealShareService } from "./deal-share.service";
+import { dealCommands } from "./deal.commands";
+import { ShareDealArgs } from "./deal.inputs";
 import { PipelineDeal } from "./pipeline-deal.entity";
 
 /** PipelineDeal is abstract (an interface in GraphQL); the payload only needs it as a type reference. */
@@ -15,12 +16,8 @@ export class DealShareResolver {
       "Lets the members of another workspace see a deal. A WORKSPACE_LOCAL deal becomes SHARED. " +
       "Allowed to the deal's owner and members of its workspace; sharing twice is harmless.",
   })
-  async shareDeal(
-    @Arg("dealId", () => ID) dealId: string,
-    @Arg("workspaceId", () => ID) workspaceId: string,
-    @Ctx() ctx: Context,
-  ) {
-    return payload("Deal shared successfully", await dealShareService.share(ctx, dealId, workspaceId));
+  async shareDeal(@Args() args: ShareDealArgs, @Ctx() ctx: Context) {
+    return payload("Deal shared successfully", await dealCommands.share(ctx, args));
   }
 
   @Mutation(() => DealSharePayload, {
@@ -28,11 +25,7 @@ export class DealShareResolver {
       "Stops sharing a deal with a workspace; the visibility mode stays as it is. " +
       "Allowed to the deal's owner and members of its workspace; unsharing twice is harmless.",
   })
-  async unshareDeal(
-    @Arg("dealId", () => ID) dealId: string,
-    @Arg("workspaceId", () => ID) workspaceId: string,
-    @Ctx() ctx: Context,
-  ) {
-    return payload("Deal unshared successfully", await dealShareService.unshare(ctx, dealId, workspaceId));
+  async unshareDeal(@Args() args: ShareDealArgs, @Ctx() ctx: Context) {
+    return payload("Deal unshared successfully", await dealCommands.unshare(ctx, args));
   }
 }

@@ -1,10 +1,17 @@
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, ClassType, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../core/context/context";
 import { orNotFound, required } from "../../core/errors/errors";
+import { payload, PayloadType } from "../../core/graphql/payload";
 import { Person } from "../person/person.entity";
 import { Stage } from "../stage/stage.entity";
 import { Workspace } from "../workspace/workspace.entity";
+import { DealStageChange } from "./deal-stage-change.entity";
+import { dealCommands } from "./deal.commands";
+import { DealWriteArgs, MoveDealArgs, RestoreDealArgs } from "./deal.inputs";
 import { PipelineDeal } from "./pipeline-deal.entity";
+
+@ObjectType({ description: "The deal after the change." })
+class PipelineDealPayload extends PayloadType(PipelineDeal as unknown as ClassType<PipelineDeal>) {}
 
 /** Fields every kind of deal shares; ReferralOpportunity and Opportunity inherit these resolvers. */
 @Resolver(() => PipelineDeal)
@@ -12,6 +19,30 @@ export class PipelineDealResolver {
   @Query(() => PipelineDeal, { description: "Any deal you can see, by id: a ReferralOpportunity or an Opportunity." })
   async pipelineDeal(@Arg("id", () => ID) id: string, @Ctx() { loaders }: Context): Promise<PipelineDeal> {
     return orNotFound(await loaders.deal.load(id), "Deal", id);
+  }
+
+  @Mutation(() => PipelineDealPayload, {
+    description:
+      "Moves a deal to another stage of its own pipeline, recording the move in its stageHistory. Entering a won " +
+      "or lost stage closes the deal (closedAt); leaving it reopens the deal. An opportunity's probability " +
+      "follows the stage. Allowed to the deal's owner and members of its workspace.",
+  })
+  async moveDeal(@Args() args: MoveDealArgs, @Ctx() ctx: Context) {
+    return payload("Deal moved successfully", await dealCommands.move(ctx, args));
+  }
+
+  @Mutation(() => PipelineDealPayload, {
+    description:
+      "Archives a deal: lists leave it out (unless filter.archived asks for archived deals) and it cannot be " +
+      "changed until restored; a read by id still answers. Archiving twice is harmless.",
+  })
+  async archiveDeal(@Args() args: DealWriteArgs, @Ctx() ctx: Context) {
+    return payload("Deal archived successfully", await dealCommands.archive(ctx, args));
+  }
+
+  @Mutation(() => PipelineDealPayload, { description: "Brings an archived deal back. Restoring twice is harmless." })
+  async restoreDeal(@Args() args: RestoreDealArgs, @Ctx() ctx: Context) {
+    return payload("Deal restored successfully", await dealCommands.restore(ctx, args));
   }
 
   @FieldResolver(() => Stage)
@@ -34,5 +65,35 @@ export class PipelineDealResolver {
   })
   sharedWith(@Root() deal: PipelineDeal, @Ctx() { loaders }: Context): Workspace[] | Promise<Workspace[]> {
     return loaders.sharedWorkspacesByDeal.get(deal.id);
+  }
+
+  @FieldResolver(() => [DealStageChange], {
+    description: "Every stage the deal has been in, oldest first: its creation, then each move, with who and when.",
+  })
+  stageHistory(@Root() deal: PipelineDeal, @Ctx() { loaders }: Context): DealStageChange[] | Promise<DealStageChange[]> {
+    return loaders.stageHistoryByDeal.get(deal.id);
+  }
+
+  @FieldResolver(() => Person, { nullable: true, description: "Who archived the deal; null unless it is archived." })
+  archivedBy(@Root() deal: PipelineDeal, @Ctx() { loaders }: Context): Person | null | Promise<Person | null> {
+    return deal.archivedById ? loaders.person.get(deal.archivedById) : null;
+  }
+}
+
+@Resolver(() => DealStageChange)
+export class DealStageChangeResolver {
+  @FieldResolver(() => Stage, { nullable: true, description: "The stage the deal left; null for its creation." })
+  fromStage(@Root() change: DealStageChange, @Ctx() { loaders }: Context): Stage | null | Promise<Stage | null> {
+    return change.fromStageId ? loaders.stage.get(change.fromStageId) : null;
+  }
+
+  @FieldResolver(() => Stage, { description: "The stage the deal entered." })
+  toStage(@Root() change: DealStageChange, @Ctx() { loaders }: Context): Stage | Promise<Stage> {
+    return required(loaders.stage.get(change.toStageId), "Stage", change.toStageId);
+  }
+
+  @FieldResolver(() => Person, { description: "The user who made the change." })
+  changedBy(@Root() change: DealStageChange, @Ctx() { loaders }: Context): Person | Promise<Person> {
+    return required(loaders.person.get(change.changedById), "Person", change.changedById);
   }
 }

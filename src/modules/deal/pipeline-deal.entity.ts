@@ -1,4 +1,4 @@
-import { Field, ID, InterfaceType } from "type-graphql";
+import { Field, ID, Int, InterfaceType } from "type-graphql";
 import {
   Column,
   CreateDateColumn,
@@ -60,6 +60,29 @@ export abstract class PipelineDeal {
   /** The key the create request was sent with, if any (see deal-creation.ts). */
   @Column("text", { nullable: true })
   idempotencyKey: string | null;
+
+  @Field(() => Int, {
+    description:
+      "1 at creation, one more with every write that changes the deal. Send it back as expectedVersion " +
+      "to make a write fail with CONFLICT instead of overwriting a change you have not seen.",
+  })
+  @Column("integer")
+  version: number;
+
+  @Field({ description: "When the deal entered its current stage." })
+  @Column("timestamptz")
+  stageEnteredAt: Date;
+
+  @Field(() => Date, { nullable: true, description: "When the deal entered its won or lost stage; null while it is open." })
+  @Column("timestamptz", { nullable: true })
+  closedAt: Date | null;
+
+  @Field(() => Date, { nullable: true, description: "When the deal was archived; null unless it is archived." })
+  @Column("timestamptz", { nullable: true })
+  archivedAt: Date | null;
+
+  @Column("uuid", { nullable: true })
+  archivedById: string | null;
 
   @Field()
   @CreateDateColumn({ type: "timestamptz" })

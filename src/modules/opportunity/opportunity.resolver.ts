@@ -7,7 +7,8 @@ import { Company } from "../company/company.entity";
 import { Person } from "../person/person.entity";
 import { Site } from "../site/site.entity";
 import { Opportunity } from "./opportunity.entity";
-import { CreateOpportunityInput, OpportunityFilter, OpportunityOrder } from "./opportunity.inputs";
+import { CreateOpportunityInput, UpdateOpportunityInput, OpportunityFilter, OpportunityOrder } from "./opportunity.inputs";
+import { opportunityCommands } from "./opportunity.commands";
 import { opportunityService } from "./opportunity.service";
 
 @ObjectType()
@@ -15,6 +16,9 @@ class OpportunityConnection extends ConnectionType(Opportunity) {}
 
 @ObjectType()
 class CreateOpportunityPayload extends PayloadType(Opportunity) {}
+
+@ObjectType()
+class UpdateOpportunityPayload extends PayloadType(Opportunity) {}
 
 @Resolver(() => Opportunity)
 export class OpportunityResolver {
@@ -37,7 +41,16 @@ export class OpportunityResolver {
 
   @Mutation(() => CreateOpportunityPayload, { description: "Creates a sales opportunity (the seed's opportunity.create)." })
   async createOpportunity(@Arg("input") input: CreateOpportunityInput, @Ctx() ctx: Context) {
-    return payload("Opportunity created successfully", await opportunityService.create(ctx, input));
+    return payload("Opportunity created successfully", await opportunityCommands.create(ctx, input));
+  }
+
+  @Mutation(() => UpdateOpportunityPayload, {
+    description:
+      "Changes a sales opportunity: fields left out stay as they are, null clears an optional field, and every rule of the create " +
+      "holds for the result. Allowed to the deal's owner and members of its workspace.",
+  })
+  async updateOpportunity(@Arg("id", () => ID) id: string, @Arg("input") input: UpdateOpportunityInput, @Ctx() ctx: Context) {
+    return payload("Opportunity updated successfully", await opportunityCommands.update(ctx, id, input));
   }
 
   @FieldResolver(() => Company, { description: "The customer company." })

@@ -7,7 +7,7 @@ import { Person, PersonType } from "./person.entity";
  * The people of an organization (alias `person`) with their employer joined (alias `company`),
  * which Loaders.primeEmployer reads, so Person.company then costs no statement.
  */
-export function peopleWithEmployers(db: DataSource, organizationId: string): SelectQueryBuilder<Person> {
+export function peopleWithEmployers(db: DataSource | EntityManager, organizationId: string): SelectQueryBuilder<Person> {
   return db
     .getRepository(Person)
     .createQueryBuilder("person")

@@ -31,8 +31,8 @@ export const personService = {
     if (referredBy === null) problems.add("referredById", "no person with this id exists", "exists");
     problems.throwIfAny();
 
-    if (input.type === PersonType.USER) await assertUserEmailFree(db.manager, viewer.organizationId, email!);
-    const person = await insertRow(db.manager, Person, {
+    if (input.type === PersonType.USER) await assertUserEmailFree(db, viewer.organizationId, email!);
+    const person = await insertRow(db, Person, {
       organizationId: viewer.organizationId,
       type: input.type,
       firstName,

@@ -11,7 +11,7 @@ export const productService = {
       problems.add("companyId", "no company with this id exists", "exists");
     }
     problems.throwIfAny();
-    const product = await insertRow(db.manager, Product, {
+    const product = await insertRow(db, Product, {
       organizationId: viewer.organizationId,
       name: input.name.trim(),
       description: input.description ?? null,

@@ -1,8 +1,10 @@
-import { IsEnum, IsISO4217CurrencyCode, IsOptional, IsUUID, MaxLength } from "class-validator";
-import { Field, Float, ID, InputType, registerEnumType } from "type-graphql";
+import { IsEnum, IsInt, IsISO4217CurrencyCode, IsOptional, IsUUID, MaxLength, Min } from "class-validator";
+import { Field, Float, ID, InputType, Int, registerEnumType } from "type-graphql";
 import { OrderDirection } from "../../core/pagination/connection";
-import { IsMoneyAmount } from "../../core/validation/rules";
+import { MutationInput } from "../../core/graphql/mutation-input";
+import { IsMoneyAmount, IsNotClearable } from "../../core/validation/rules";
 import { CreateDealInput } from "../deal/deal-creation";
+import { DealStateFilter } from "../deal/deal.filters";
 
 export const REFERRAL_NAME_MAX_LENGTH = 200;
 export const REFERRAL_DESCRIPTION_MAX_LENGTH = 1000;
@@ -45,7 +47,7 @@ export class CreateReferralOpportunityInput extends CreateDealInput {
   @IsMoneyAmount()
   expectedValue?: number | null;
 
-  @Field(() => String, { defaultValue: "USD", description: "ISO 4217 code, in any case; stored in upper case." })
+  @Field(() => String, { description: "ISO 4217 code, in any case; stored in upper case." })
   @IsISO4217CurrencyCode({ message: "currency must be an ISO 4217 currency code such as USD" })
   currency: string = "USD";
 
@@ -55,8 +57,64 @@ export class CreateReferralOpportunityInput extends CreateDealInput {
   productId?: string | null;
 }
 
+/**
+ * The changes to make to a referral: a field left out stays as it is, `null` clears an optional
+ * one. Changing the seeker, provider or connector plans the facilitators again by the create's rule.
+ */
+@InputType({ description: "Changes to a referral opportunity: fields left out stay as they are; null clears an optional field." })
+export class UpdateReferralOpportunityInput extends MutationInput {
+  @Field(() => Int, { nullable: true, description: "The version you last read; another is CONFLICT and nothing is written." })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  expectedVersion?: number | null;
+
+  @Field(() => ID, { nullable: true, description: "The person looking for a solution." })
+  @IsNotClearable()
+  @IsUUID("all", { message: "seekerId must be a UUID" })
+  seekerId?: string;
+
+  @Field(() => ID, { nullable: true, description: "The person providing the solution." })
+  @IsNotClearable()
+  @IsUUID("all", { message: "providerId must be a UUID" })
+  providerId?: string;
+
+  @Field(() => ID, { nullable: true, description: "The person who made the introduction." })
+  @IsNotClearable()
+  @IsUUID("all", { message: "connectorId must be a UUID" })
+  connectorId?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: `At most ${REFERRAL_NAME_MAX_LENGTH} characters; null or blank names the deal after the two employers again.`,
+  })
+  @IsOptional()
+  @MaxLength(REFERRAL_NAME_MAX_LENGTH)
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: `At most ${REFERRAL_DESCRIPTION_MAX_LENGTH} characters; null or blank for none.` })
+  @IsOptional()
+  @MaxLength(REFERRAL_DESCRIPTION_MAX_LENGTH)
+  description?: string | null;
+
+  @Field(() => Float, { nullable: true, description: "0 or more, at most 4 decimals; null for none." })
+  @IsOptional()
+  @IsMoneyAmount()
+  expectedValue?: number | null;
+
+  @Field(() => String, { nullable: true, description: "ISO 4217 code, in any case." })
+  @IsNotClearable()
+  @IsISO4217CurrencyCode({ message: "currency must be an ISO 4217 currency code such as USD" })
+  currency?: string;
+
+  @Field(() => ID, { nullable: true, description: "The product the referral is about; null for none." })
+  @IsOptional()
+  @IsUUID("all", { message: "productId must be a UUID" })
+  productId?: string | null;
+}
+
 @InputType({ description: "Narrows referralOpportunities; every condition given must hold." })
-export class ReferralOpportunityFilter {
+export class ReferralOpportunityFilter extends DealStateFilter {
   @Field(() => ID, { nullable: true, description: "Deals in this stage." })
   @IsOptional()
   @IsUUID("all", { message: "stageId must be a UUID" })

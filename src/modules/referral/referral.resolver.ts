@@ -7,7 +7,8 @@ import { Facilitator } from "../deal/facilitator.entity";
 import { Person } from "../person/person.entity";
 import { Product } from "../product/product.entity";
 import { ReferralOpportunity } from "./referral-opportunity.entity";
-import { CreateReferralOpportunityInput, ReferralOpportunityFilter, ReferralOpportunityOrder } from "./referral.inputs";
+import { CreateReferralOpportunityInput, UpdateReferralOpportunityInput, ReferralOpportunityFilter, ReferralOpportunityOrder } from "./referral.inputs";
+import { referralCommands } from "./referral.commands";
 import { referralService } from "./referral.service";
 
 @ObjectType()
@@ -15,6 +16,9 @@ class ReferralOpportunityConnection extends ConnectionType(ReferralOpportunity) 
 
 @ObjectType()
 class CreateReferralOpportunityPayload extends PayloadType(ReferralOpportunity) {}
+
+@ObjectType()
+class UpdateReferralOpportunityPayload extends PayloadType(ReferralOpportunity) {}
 
 @Resolver(() => ReferralOpportunity)
 export class ReferralOpportunityResolver {
@@ -41,7 +45,16 @@ export class ReferralOpportunityResolver {
     description: "Records a warm introduction as a deal in the REFERRAL pipeline, with its facilitators.",
   })
   async createReferralOpportunity(@Arg("input") input: CreateReferralOpportunityInput, @Ctx() ctx: Context) {
-    return payload("Referral opportunity created successfully", await referralService.create(ctx, input));
+    return payload("Referral opportunity created successfully", await referralCommands.create(ctx, input));
+  }
+
+  @Mutation(() => UpdateReferralOpportunityPayload, {
+    description:
+      "Changes a referral opportunity: fields left out stay as they are, null clears an optional field, and every rule of the create " +
+      "holds for the result. Allowed to the deal's owner and members of its workspace.",
+  })
+  async updateReferralOpportunity(@Arg("id", () => ID) id: string, @Arg("input") input: UpdateReferralOpportunityInput, @Ctx() ctx: Context) {
+    return payload("Referral opportunity updated successfully", await referralCommands.update(ctx, id, input));
   }
 
   @FieldResolver(() => Person, { description: "The person looking for a solution." })

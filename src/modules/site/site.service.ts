@@ -11,7 +11,7 @@ export const siteService = {
       problems.add("companyId", "no company with this id exists", "exists");
     }
     problems.throwIfAny();
-    const site = await insertRow(db.manager, Site, {
+    const site = await insertRow(db, Site, {
       organizationId: viewer.organizationId,
       companyId: input.companyId,
       name: input.name.trim(),

@@ -1,10 +1,12 @@
 import { InitialSchema1763769600000 } from "./1763769600000-initial-schema";
 import { OpportunitySolutionFamiliesRequired1763856000000 } from "./1763856000000-opportunity-solution-families-required";
 import { DealIdempotencyKey1763942400000 } from "./1763942400000-deal-idempotency-key";
+import { DealLifecycle1764028800000 } from "./1764028800000-deal-lifecycle";
 
 /** In order. Listed, not globbed, so the same list works from TypeScript and from dist/. */
 export const migrations = [
   InitialSchema1763769600000,
   OpportunitySolutionFamiliesRequired1763856000000,
   DealIdempotencyKey1763942400000,
+  DealLifecycle1764028800000,
 ];

@@ -1,0 +1,214 @@
+import { isUUID } from "class-validator";
+import { ClassType } from "type-graphql";
+import { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
+import type { Context } from "../../core/context/context";
+import { entityFromColumns, entityFromRaw } from "../../core/db/hydrate";
+import { insertRows } from "../../core/db/insert";
+import { Stage } from "../stage/stage.entity";
+import { Workspace } from "../workspace/workspace.entity";
+import { Facilitator, byFacilitatorOrder } from "./facilitator.entity";
+import { PipelineDeal } from "./pipeline-deal.entity";
+import { whereVisibleTo } from "./visibility";
+
+/**
+ * The deal writes. Each is one statement and keeps the unit of work's loaders true to what it
+ * wrote, so the request's loaders hold the committed state afterwards (see unit-of-work.ts):
+ * commands never prime or clear a loader themselves. Every write that changes a deal's stage
+ * writes its history entry in the same statement.
+ */
+
+type DealValues<T extends PipelineDeal> = QueryDeepPartialEntity<T> & { idempotencyKey: string | null };
+
+/** Columns a write may set; `version`, `updatedAt` and the history are the repository's. */
+export type DealChanges = Partial<Record<string, unknown>>;
+
+/** The stage-history entry of the deal row(s) in CTE `deal`; `$by` is the acting user. */
+const HISTORY_FROM = (fromStage: string, by: string) => `
+  history AS (
+    INSERT INTO deal_stage_change (organization_id, deal_id, from_stage_id, to_stage_id, changed_at, changed_by_id)
+    SELECT organization_id, id, ${fromStage}, stage_id, stage_entered_at, ${by} FROM deal
+  )`;
+
+/**
+ * The deal, when the viewer can see it, locked until the unit of work ends (so writes that race
+ * are serialised and each sees the other's result), with its stage. Null when it does not exist
+ * for the viewer.
+ */
+export async function lockVisibleDeal(
+  tx: Context,
+  id: string,
+  { workspaceId }: { workspaceId?: string } = {},
+): Promise<{ deal: PipelineDeal; stage: Stage; workspace: Workspace | null } | null> {
+  if (!isUUID(id)) return null;
+  const qb = tx.db
+    .getRepository(PipelineDeal)
+    .createQueryBuilder("deal")
+    .innerJoinAndMapOne("deal.stage", Stage, "stage", "stage.id = deal.stage_id")
+    .where("deal.id = :id", { id: id.toLowerCase() })
+    .setLock("pessimistic_write", undefined, ["deal"]);
+  // Another workspace the write names (a share's), in the same statement.
+  if (workspaceId && isUUID(workspaceId)) {
+    qb.leftJoinAndMapOne(
+      "deal.target",
+      Workspace,
+      "workspace",
+      "workspace.organization_id = deal.organization_id AND workspace.id = :workspaceId",
+      { workspaceId: workspaceId.toLowerCase() },
+    );
+  }
+  const [row] = await whereVisibleTo(qb, "deal", tx.viewer).getRawMany();
+  if (!row) return null;
+  const deal = entityFromRaw<PipelineDeal>(qb, row)!;
+  const stage = entityFromRaw<Stage>(qb, row, "stage")!;
+  const workspace = workspaceId && isUUID(workspaceId) ? entityFromRaw<Workspace>(qb, row, "workspace") : null;
+  tx.loaders.deal.set(deal.id, deal);
+  tx.loaders.stage.prime(stage.id, stage);
+  if (workspace) tx.loaders.workspace.prime(workspace.id, workspace);
+  return { deal, stage, workspace };
+}
+
+/**
+ * Inserts a new deal with its first history entry. With an idempotency key the insert yields to
+ * a deal an earlier request made under the same key (the unique index decides, even between
+ * requests that race): then it writes nothing and answers null.
+ */
+export async function insertDeal<T extends PipelineDeal>(tx: Context, kind: ClassType<T>, values: DealValues<T>): Promise<T | null> {
+  const insert = tx.db.createQueryBuilder().insert().into(kind).values(values).returning("*").updateEntity(false);
+  if (values.idempotencyKey) insert.orIgnore();
+  const [sql, parameters] = insert.getQueryAndParameters();
+  const rows: Array<Record<string, unknown>> = await tx.db.query(
+    `WITH deal AS (${sql}), ${HISTORY_FROM("NULL::uuid", `$${parameters.length + 1}::uuid`)} SELECT * FROM deal`,
+    [...parameters, tx.viewer.userId],
+  );
+  if (rows.length === 0) return null;
+  const deal = entityFromColumns<T>(tx.db.connection.getMetadata(kind), rows[0]);
+  tx.loaders.deal.set(deal.id, deal);
+  tx.loaders.sharedWorkspacesByDeal.set(deal.id, []);
+  tx.loaders.stageHistoryByDeal.forget(deal.id);
+  return deal;
+}
+
+/**
+ * Writes `changes` to a locked deal, one version more; when the stage changes, the history
+ * entry too (the deal enters the new stage now). Returns the deal as stored.
+ */
+export async function updateDeal<T extends PipelineDeal>(tx: Context, deal: T, changes: DealChanges): Promise<T> {
+  const kind = deal.constructor as ClassType<T>;
+  const moved = changes.stageId !== undefined && changes.stageId !== deal.stageId;
+  const update = tx.db
+    .createQueryBuilder()
+    .update(kind)
+    .set({
+      ...changes,
+      ...(moved ? { stageEnteredAt: () => "now()" } : {}),
+      version: () => "version + 1",
+      updatedAt: () => "now()",
+    } as QueryDeepPartialEntity<T>)
+    .where("organization_id = :organizationId AND id = :id", { organizationId: deal.organizationId, id: deal.id })
+    .returning("*")
+    .updateEntity(false);
+  const [sql, parameters] = update.getQueryAndParameters();
+  const history = moved ? `, ${HISTORY_FROM(`$${parameters.length + 1}::uuid`, `$${parameters.length + 2}::uuid`)}` : "";
+  const rows: Array<Record<string, unknown>> = await tx.db.query(
+    `WITH deal AS (${sql})${history} SELECT * FROM deal`,
+    moved ? [...parameters, deal.stageId, tx.viewer.userId] : parameters,
+  );
+  const updated = entityFromColumns<T>(tx.db.connection.getMetadata(kind), rows[0]);
+  tx.loaders.deal.set(updated.id, updated);
+  if (moved) tx.loaders.stageHistoryByDeal.forget(updated.id);
+  return updated;
+}
+
+/** A facilitator the rules planned, before it is stored. */
+export type PlannedFacilitator = Pick<Facilitator, "personId" | "companyId" | "role" | "side">;
+
+/** The facilitators of a new deal. */
+export async function insertFacilitators(tx: Context, deal: PipelineDeal, planned: PlannedFacilitator[]): Promise<Facilitator[]> {
+  const created = await insertRows(
+    tx.db,
+    Facilitator,
+    planned.map((f) => ({ ...f, organizationId: deal.organizationId, dealId: deal.id })),
+  );
+  tx.loaders.facilitatorsByDeal.set(deal.id, created.sort(byFacilitatorOrder));
+  return created;
+}
+
+/**
+ * Makes a deal's facilitators the planned ones, in one statement: those no longer planned go,
+ * new ones come, and one who stays on the same side keeps their row (and the employer it
+ * recorded), taking the planned role.
+ */
+export async function replaceFacilitators(tx: Context, deal: PipelineDeal, planned: PlannedFacilitator[]): Promise<Facilitator[]> {
+  const rows: Array<Record<string, unknown>> = await tx.db.query(
+    `WITH planned AS (
+       SELECT * FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[]) AS p(person_id, company_id, role, side)
+     ), gone AS (
+       DELETE FROM pipeline_deal_facilitator f
+        WHERE f.organization_id = $1 AND f.deal_id = $2
+          AND NOT EXISTS (SELECT 1 FROM planned p WHERE p.side = f.side AND p.person_id = f.person_id)
+     )
+     INSERT INTO pipeline_deal_facilitator (organization_id, deal_id, person_id, company_id, role, side)
+     SELECT $1, $2, person_id, company_id, role, side FROM planned
+     ON CONFLICT ON CONSTRAINT pipeline_deal_facilitator_once_per_side DO UPDATE SET role = EXCLUDED.role
+     RETURNING *`,
+    [
+      deal.organizationId,
+      deal.id,
+      planned.map((f) => f.personId),
+      planned.map((f) => f.companyId),
+      planned.map((f) => f.role),
+      planned.map((f) => f.side),
+    ],
+  );
+  const metadata = tx.db.connection.getMetadata(Facilitator);
+  const facilitators = rows.map((row) => entityFromColumns<Facilitator>(metadata, row)).sort(byFacilitatorOrder);
+  tx.loaders.facilitatorsByDeal.set(deal.id, facilitators);
+  return facilitators;
+}
+
+/**
+ * Adds or removes one share of a locked deal; `visibilityMode` is the deal's mode afterwards.
+ * One statement writes the share, the deal (one version more, only when anything changed) and
+ * reads the deal's shares as they now are. Answers the deal as stored.
+ */
+export async function writeShare<T extends PipelineDeal>(
+  tx: Context,
+  deal: T,
+  workspaceId: string,
+  { shared, visibilityMode }: { shared: boolean; visibilityMode: string },
+): Promise<T> {
+  const share = shared
+    ? `INSERT INTO pipeline_deal_share (organization_id, deal_id, workspace_id) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING RETURNING 1`
+    : `DELETE FROM pipeline_deal_share WHERE organization_id = $1 AND deal_id = $2 AND workspace_id = $3 RETURNING 1`;
+  // The statement's snapshot does not see its own share write: the shares after it are the
+  // others as they were, plus the target when sharing.
+  const rows: Array<Record<string, unknown>> = await tx.db.query(
+    `WITH share AS (${share}), deal AS (
+       UPDATE pipeline_deal SET visibility_mode = $4, version = version + 1, updated_at = now()
+        WHERE organization_id = $1 AND id = $2 AND (EXISTS (SELECT 1 FROM share) OR visibility_mode <> $4)
+       RETURNING version, updated_at, visibility_mode
+     ), shared AS (
+       SELECT workspace.* FROM workspace
+        WHERE workspace.organization_id = $1
+          AND (workspace.id IN (SELECT workspace_id FROM pipeline_deal_share WHERE organization_id = $1 AND deal_id = $2 AND workspace_id <> $3)
+               OR ($5 AND workspace.id = $3))
+     )
+     SELECT deal.version AS deal_version, deal.updated_at AS deal_updated_at, deal.visibility_mode AS deal_visibility_mode, shared.*
+       FROM (SELECT 1) AS one LEFT JOIN deal ON true LEFT JOIN shared ON true
+      ORDER BY shared.name, shared.id`,
+    [deal.organizationId, deal.id, workspaceId, visibilityMode, shared],
+  );
+  const metadata = tx.db.connection.getMetadata(Workspace);
+  const workspaces = rows.filter((row) => row.id !== null).map((row) => entityFromColumns<Workspace>(metadata, row));
+  for (const workspace of workspaces) tx.loaders.workspace.prime(workspace.id, workspace);
+  tx.loaders.sharedWorkspacesByDeal.set(deal.id, workspaces);
+  if (rows[0].deal_version === null) return deal;
+  const updated = Object.assign(Object.create(Object.getPrototypeOf(deal)) as T, deal, {
+    version: rows[0].deal_version,
+    updatedAt: rows[0].deal_updated_at,
+    visibilityMode: rows[0].deal_visibility_mode,
+  });
+  tx.loaders.deal.set(updated.id, updated);
+  return updated;
+}

@@ -1,0 +1,309 @@
+import { isUUID } from "class-validator";
+import { parseInput } from "../../core/commands/parse-input";
+import type { Context } from "../../core/context/context";
+import { inUnitOfWork } from "../../core/context/unit-of-work";
+import { entityFromRaw } from "../../core/db/hydrate";
+import { ForbiddenError, NotFoundError } from "../../core/errors/errors";
+import { InputProblems } from "../../core/errors/field-errors";
+import { Company } from "../company/company.entity";
+import { dealCreatedEarlier } from "../deal/deal-creation";
+import { DealChanges, insertDeal, lockVisibleDeal, updateDeal } from "../deal/deal.repository";
+import { assertMayChange, assertWritable, closeTransition, dealChanges } from "../deal/deal.rules";
+import { Organization } from "../organization/organization.entity";
+import { Person, PersonType } from "../person/person.entity";
+import { Site } from "../site/site.entity";
+import { Pipeline, Stage } from "../stage/stage.entity";
+import { Workspace } from "../workspace/workspace.entity";
+import { Opportunity } from "./opportunity.entity";
+import { CreateOpportunityInput, MAX_SOLUTION_FAMILIES, UpdateOpportunityInput } from "./opportunity.inputs";
+import { distinctNames, outcomeAfterMove, outcomeProblems } from "./opportunity.rules";
+
+const blankToNull = (value: string | null | undefined) => (value?.trim() ? value : null);
+const money = (value: number | null | undefined) => (value === null || value === undefined ? null : String(value));
+
+/** createOpportunity and updateOpportunity: plain input in, the stored opportunity out. */
+export const opportunityCommands = {
+  /**
+   * Checks the whole input (shape, references, cross-field rules), reporting every problem at
+   * once, then writes the opportunity and its first history entry. One statement reads every
+   * reference, and the response's customer, contact, site, owner, workspace and stage come
+   * from what it read.
+   */
+  async create(ctx: Context, plain: unknown): Promise<Opportunity> {
+    const { input, problems } = await parseInput(CreateOpportunityInput, plain);
+    return inUnitOfWork(ctx, async (tx) => {
+      const ownerId = input.ownerUserId ?? tx.viewer.userId;
+      const workspaceId = input.workspaceId ?? tx.viewer.workspaceId;
+      const usable = (field: string, id: string | null | undefined) => (id && !problems.has(field) ? id : null);
+      const refs = await loadReferences(tx, {
+        customerId: usable("customerId", input.customerId),
+        contactId: usable("primaryContactId", input.primaryContactId),
+        siteId: usable("siteId", input.siteId),
+        ownerId: usable("ownerUserId", ownerId),
+        workspaceId: usable("workspaceId", workspaceId),
+        stageKey: problems.has("stage") ? null : input.stage,
+      });
+      checkReferences(tx, problems, refs, { siteBlame: "siteId", ownerBlame: "ownerUserId" });
+      if (refs.stage) {
+        for (const [field, message, constraint] of outcomeProblems(refs.stage, {
+          winLossReason: blankToNull(input.winLossReason),
+          lostReasonCategory: input.lostReasonCategory ?? null,
+        })) problems.add(field, message, constraint);
+      }
+      const solutionFamilies = checkedFamilies(problems, input.solutionFamilies ?? []);
+      problems.throwIfAny();
+
+      const key = input.idempotencyKey ?? null;
+      const stage = refs.stage!;
+      const opportunity = await insertDeal(tx, Opportunity, {
+        organizationId: tx.viewer.organizationId,
+        name: input.title.trim(),
+        value: money(input.estimatedValue),
+        currency: (input.currency ?? "USD").toUpperCase(),
+        // The ids as the database spells them (a caller may send upper-case UUIDs).
+        stageId: stage.id,
+        closedAt: stage.isWon || stage.isLost ? () => "now()" : null,
+        ownerId: refs.owner!.id,
+        workspaceId: refs.workspace!.id,
+        visibilityMode: input.visibilityMode,
+        customerId: refs.customer!.id,
+        primaryContactId: refs.contact?.id ?? null,
+        siteId: refs.site?.id ?? null,
+        pipelineType: input.pipelineType,
+        source: input.source ?? null,
+        expectedCloseDate: input.expectedCloseDate ?? null,
+        probability: input.probability ?? stage.probability,
+        solutionFamilies,
+        scopeSummary: blankToNull(input.scopeSummary),
+        competitorNotes: blankToNull(input.competitorNotes),
+        winLossReason: blankToNull(input.winLossReason),
+        nextStepDescription: blankToNull(input.nextStepDescription),
+        nextStepDate: input.nextStepDate ?? null,
+        bidDueDate: input.bidDueDate ?? null,
+        budgetConfirmed: input.budgetConfirmed,
+        priority: input.priority ?? null,
+        lostReasonCategory: input.lostReasonCategory ?? null,
+        technicalRequirements: blankToNull(input.technicalRequirements),
+        idempotencyKey: key,
+      });
+      return opportunity ?? dealCreatedEarlier(tx, Opportunity, key!);
+    });
+  },
+
+  /**
+   * Patch semantics: what the input leaves out stays, null clears. Every rule of the create is
+   * checked on the result; a new stage is a move (history, close, probability). A patch that
+   * changes nothing writes nothing and keeps the version.
+   */
+  async update(ctx: Context, id: string, plain: unknown): Promise<Opportunity> {
+    const { input, problems } = await parseInput(UpdateOpportunityInput, plain);
+    return inUnitOfWork(ctx, async (tx) => {
+      const locked = await lockVisibleDeal(tx, id);
+      if (!locked || !(locked.deal instanceof Opportunity)) throw new NotFoundError("Opportunity", id);
+      const { deal, stage: currentStage } = locked;
+      assertMayChange(tx.viewer, deal);
+      assertWritable(deal, input.expectedVersion);
+
+      const given = (field: keyof UpdateOpportunityInput) => input[field] !== undefined && !problems.has(field);
+      const merged = {
+        customerId: given("customerId") ? input.customerId! : deal.customerId,
+        siteId: given("siteId") ? (input.siteId ?? null) : deal.siteId,
+        ownerId: given("ownerUserId") ? input.ownerUserId! : deal.ownerId,
+        workspaceId: given("workspaceId") ? input.workspaceId! : deal.workspaceId,
+      };
+      // Only what the patch touches is read again: a site is checked against a changed customer
+      // and a changed customer against the site; the owner's membership when either changes.
+      const customerOrSite = given("customerId") || given("siteId");
+      const ownerOrWorkspace = given("ownerUserId") || given("workspaceId");
+      const needed = {
+        customerId: customerOrSite ? merged.customerId : null,
+        contactId: given("primaryContactId") ? (input.primaryContactId ?? null) : null,
+        siteId: customerOrSite ? merged.siteId : null,
+        ownerId: ownerOrWorkspace ? merged.ownerId : null,
+        workspaceId: ownerOrWorkspace ? merged.workspaceId : null,
+        stageKey: given("stage") ? input.stage! : null,
+      };
+      const refs = Object.values(needed).some((v) => v !== null) ? await loadReferences(tx, needed) : EMPTY_REFERENCES;
+      checkReferences(tx, problems, refs, {
+        siteBlame: given("siteId") ? "siteId" : "customerId",
+        ownerBlame: given("ownerUserId") ? "ownerUserId" : "workspaceId",
+        workspaceChanged: given("workspaceId"),
+      });
+
+      const stage = refs.stage ?? currentStage;
+      const moved = stage.id !== deal.stageId;
+      const givenOutcome = {
+        winLossReason: input.winLossReason === undefined ? undefined : blankToNull(input.winLossReason),
+        lostReasonCategory: input.lostReasonCategory,
+      };
+      const outcome = moved
+        ? outcomeAfterMove(stage, deal, givenOutcome)
+        : {
+            winLossReason: givenOutcome.winLossReason !== undefined ? givenOutcome.winLossReason : deal.winLossReason,
+            lostReasonCategory: givenOutcome.lostReasonCategory !== undefined ? givenOutcome.lostReasonCategory : deal.lostReasonCategory,
+          };
+      for (const [field, message, constraint] of outcomeProblems(stage, outcome)) problems.add(field, message, constraint);
+      const solutionFamilies = given("solutionFamilies") ? checkedFamilies(problems, input.solutionFamilies!) : deal.solutionFamilies;
+      problems.throwIfAny();
+
+      const text = (field: keyof UpdateOpportunityInput & keyof Opportunity) =>
+        input[field] === undefined ? deal[field] : blankToNull(input[field] as string | null);
+      const next: DealChanges = {
+        name: input.title === undefined ? deal.name : input.title.trim(),
+        value: input.estimatedValue === undefined ? deal.value : money(input.estimatedValue),
+        currency: input.currency === undefined ? deal.currency : input.currency.toUpperCase(),
+        stageId: stage.id,
+        ownerId: refs.owner?.id ?? deal.ownerId,
+        workspaceId: refs.workspace?.id ?? deal.workspaceId,
+        visibilityMode: input.visibilityMode ?? deal.visibilityMode,
+        customerId: refs.customer?.id ?? deal.customerId,
+        primaryContactId: input.primaryContactId === undefined ? deal.primaryContactId : (refs.contact?.id ?? null),
+        siteId: customerOrSite ? (refs.site?.id ?? null) : deal.siteId,
+        pipelineType: input.pipelineType ?? deal.pipelineType,
+        source: input.source === undefined ? deal.source : input.source,
+        expectedCloseDate: input.expectedCloseDate === undefined ? deal.expectedCloseDate : input.expectedCloseDate,
+        probability: input.probability ?? (moved ? stage.probability : deal.probability),
+        solutionFamilies,
+        scopeSummary: text("scopeSummary"),
+        competitorNotes: text("competitorNotes"),
+        ...outcome,
+        nextStepDescription: text("nextStepDescription"),
+        nextStepDate: input.nextStepDate === undefined ? deal.nextStepDate : input.nextStepDate,
+        bidDueDate: input.bidDueDate === undefined ? deal.bidDueDate : input.bidDueDate,
+        budgetConfirmed: input.budgetConfirmed ?? deal.budgetConfirmed,
+        priority: input.priority === undefined ? deal.priority : input.priority,
+        lostReasonCategory: outcome.lostReasonCategory,
+        technicalRequirements: text("technicalRequirements"),
+      };
+      const changes = dealChanges(deal, next);
+      const transition = closeTransition(currentStage, stage);
+      if (transition) changes.closedAt = transition === "closes" ? () => "now()" : null;
+      return Object.keys(changes).length === 0 ? deal : updateDeal(tx, deal, changes);
+    });
+  },
+};
+
+interface ReferenceIds {
+  customerId: string | null;
+  contactId: string | null;
+  siteId: string | null;
+  ownerId: string | null;
+  workspaceId: string | null;
+  stageKey: string | null;
+}
+
+/** What a reference check found: an entity, null when the id names nothing, undefined when not asked. */
+interface References {
+  customer?: Company | null;
+  contact?: Person | null;
+  site?: Site | null;
+  owner?: Person | null;
+  workspace?: Workspace | null;
+  ownerIsMember: boolean;
+  stage?: Stage | null;
+}
+
+const EMPTY_REFERENCES: References = { ownerIsMember: false };
+
+/**
+ * Every reference an opportunity names, in one statement: the viewer's organization row with
+ * each referenced row joined on (so a miss is a NULL, never a missing row), the owner's
+ * membership of the workspace, and the SALES stage by key. Ids that are not UUIDs are not asked.
+ */
+async function loadReferences(tx: Context, ids: ReferenceIds): Promise<References> {
+  const id = (value: string | null) => (value && isUUID(value) ? value.toLowerCase() : null);
+  const qb = tx.db
+    .getRepository(Organization)
+    .createQueryBuilder("organization")
+    .where("organization.id = :organizationId", { organizationId: tx.viewer.organizationId });
+  const asked: Array<[alias: string, entity: Function]> = [];
+  const join = (alias: string, entity: Function, condition: string, parameters: Record<string, unknown> = {}) => {
+    qb.leftJoinAndMapOne(`organization.${alias}`, entity, alias, condition, parameters);
+    asked.push([alias, entity]);
+  };
+  const inOrganization = (alias: string, param: string) => `${alias}.organization_id = organization.id AND ${alias}.id = :${param}`;
+  const employerOf = (alias: string) =>
+    join(`${alias}_company`, Company, `${alias}_company.organization_id = organization.id AND ${alias}_company.id = ${alias}.company_id`);
+
+  const customerId = id(ids.customerId);
+  const contactId = id(ids.contactId);
+  const siteId = id(ids.siteId);
+  const ownerId = id(ids.ownerId);
+  const workspaceId = id(ids.workspaceId);
+  if (customerId) join("customer", Company, inOrganization("customer", "customerId"), { customerId });
+  if (contactId) {
+    join("contact", Person, inOrganization("contact", "contactId"), { contactId });
+    employerOf("contact");
+  }
+  if (siteId) join("site", Site, inOrganization("site", "siteId"), { siteId });
+  if (ownerId) {
+    join("owner", Person, inOrganization("owner", "ownerId"), { ownerId });
+    employerOf("owner");
+  }
+  if (workspaceId) {
+    join("workspace", Workspace, inOrganization("workspace", "workspaceId"), { workspaceId });
+    if (ownerId) {
+      qb.addSelect(
+        `EXISTS (SELECT 1 FROM workspace_membership membership
+                  WHERE membership.organization_id = organization.id
+                    AND membership.workspace_id = :workspaceId AND membership.user_id = :ownerId)`,
+        "owner_is_member",
+      );
+    }
+  }
+  if (ids.stageKey) join("stage", Stage, "stage.pipeline = :pipeline AND stage.key = :stageKey", { pipeline: Pipeline.SALES, stageKey: ids.stageKey });
+
+  const [row] = await qb.getRawMany();
+  const found = (alias: string) => entityFromRaw<any>(qb, row, alias);
+  const refs: References = { ownerIsMember: row.owner_is_member === true };
+  const { loaders } = tx;
+  for (const [alias] of asked) {
+    const entity = found(alias);
+    if (["customer", "contact", "site", "owner", "workspace", "stage"].includes(alias)) (refs as any)[alias] = entity;
+    if (!entity) continue;
+    if (entity instanceof Company) loaders.company.prime(entity.id, entity);
+    else if (entity instanceof Person) loaders.person.prime(entity.id, entity);
+    else if (entity instanceof Site) loaders.site.prime(entity.id, entity);
+    else if (entity instanceof Workspace) loaders.workspace.prime(entity.id, entity);
+    else if (entity instanceof Stage) loaders.stage.prime(entity.id, entity);
+  }
+  return refs;
+}
+
+/**
+ * The rules on what the references found: each exists, the site belongs to the customer, the
+ * owner is a USER and a member of the workspace, and a workspace you name is one of yours.
+ */
+function checkReferences(
+  { viewer }: Context,
+  problems: InputProblems,
+  refs: References,
+  blame: { siteBlame: string; ownerBlame: string; workspaceChanged?: boolean },
+): void {
+  // Authorization, not input: a workspace of the organization you are not a member of.
+  if (refs.workspace && (blame.workspaceChanged ?? true) && !viewer.workspaceIds.includes(refs.workspace.id)) {
+    throw new ForbiddenError(`You are not a member of workspace ${refs.workspace.id}.`);
+  }
+  if (refs.customer === null) problems.add("customerId", "no company with this id exists", "exists");
+  if (refs.contact === null) problems.add("primaryContactId", "no person with this id exists", "exists");
+  if (refs.site === null) problems.add("siteId", "no site with this id exists", "exists");
+  if (refs.site && refs.customer && refs.site.companyId !== refs.customer.id) {
+    problems.add(blame.siteBlame, "the site does not belong to the customer", "belongsToCustomer");
+  }
+  if (refs.workspace === null) problems.add("workspaceId", "no workspace with this id exists", "exists");
+  if (refs.owner === null) {
+    problems.add("ownerUserId", "no user with this id exists", "exists");
+  } else if (refs.owner && refs.owner.type !== PersonType.USER) {
+    problems.add("ownerUserId", "the owner must be a USER, not a CONTACT", "isUser");
+  } else if (refs.owner && refs.workspace && !refs.ownerIsMember) {
+    problems.add(blame.ownerBlame, "the owner must be a member of the opportunity's workspace", "isWorkspaceMember");
+  }
+}
+
+function checkedFamilies(problems: InputProblems, names: string[]): string[] {
+  const families = distinctNames(names);
+  if (!problems.has("solutionFamilies") && families.length > MAX_SOLUTION_FAMILIES) {
+    problems.add("solutionFamilies", `solutionFamilies must name at most ${MAX_SOLUTION_FAMILIES} different families`, "arrayMaxSize");
+  }
+  return families;
+}
