@@ -20,9 +20,9 @@ export abstract class DealStateFilter {
 }
 
 /** Applies `closed` and `archived` to a deal list (alias `deal`). */
-export function whereDealState<T extends object>(qb: SelectQueryBuilder<T>, filter: DealStateFilter): SelectQueryBuilder<T> {
-  qb.andWhere(filter.archived ? "deal.archived_at IS NOT NULL" : "deal.archived_at IS NULL");
-  if (filter.closed === true) qb.andWhere("deal.closed_at IS NOT NULL");
-  if (filter.closed === false) qb.andWhere("deal.closed_at IS NULL");
+export function whereDealState<T extends object>(qb: SelectQueryBuilder<T>, filter: DealStateFilter | null): SelectQueryBuilder<T> {
+  qb.andWhere(filter?.archived ? "deal.archived_at IS NOT NULL" : "deal.archived_at IS NULL");
+  if (filter?.closed === true) qb.andWhere("deal.closed_at IS NOT NULL");
+  if (filter?.closed === false) qb.andWhere("deal.closed_at IS NULL");
   return qb;
 }

@@ -22,7 +22,8 @@ const SORT_KEYS: Record<OpportunityOrderField, SortKey> = {
 
 export const opportunityService = {
   /** The opportunities the viewer may see, filtered and ordered; the visibility rule is part of the SQL. */
-  list({ db, viewer }: Context, page: PageArgs, filter: OpportunityFilter = {}, order?: OpportunityOrder) {
+  list({ db, viewer }: Context, page: PageArgs, given: OpportunityFilter | null = {}, order?: OpportunityOrder) {
+    const filter = given ?? {}; // filter: null means no filter
     const qb = whereDealState(whereVisibleTo(db.getRepository(Opportunity).createQueryBuilder("deal"), "deal", viewer), filter);
     if (filter.stage) {
       qb.andWhere("deal.stage_id = (SELECT stage.id FROM stage WHERE stage.pipeline = 'sales' AND stage.key = :stageKey)", {

@@ -20,9 +20,10 @@ export const referralService = {
   async list(
     { db, viewer }: Context,
     page: PageArgs,
-    filter: ReferralOpportunityFilter = {},
+    given: ReferralOpportunityFilter | null = {},
     order?: ReferralOpportunityOrder,
   ): Promise<Page<ReferralOpportunity>> {
+    const filter = given ?? {}; // filter: null means no filter
     // The child entity's query builder adds kind = 'referral' by itself.
     const qb = whereDealState(whereVisibleTo(db.getRepository(ReferralOpportunity).createQueryBuilder("deal"), "deal", viewer), filter);
     if (filter.stageId) qb.andWhere("deal.stage_id = :stageId", { stageId: filter.stageId });
