@@ -7,7 +7,10 @@ import { DataSource } from "typeorm";
 import { Config } from "./config";
 import { Context } from "./core/context/context";
 import { createErrorFormatter } from "./core/errors/format-error";
+import { createRestRouter } from "./core/http/rest";
 import { RunningHttpServer, startHttpServer } from "./core/http/server";
+import { referralOpenApi } from "./modules/referral/referral.openapi";
+import { referralRoutes } from "./modules/referral/referral.rest";
 import { getSchema } from "./schema";
 
 /** The GraphQL server, without HTTP: what the HTTP front and `executeOperation` tests share. */
@@ -42,7 +45,14 @@ export async function startApp(config: Config, db: DataSource): Promise<RunningA
   const apollo = await createApolloServer(config);
   let http: RunningHttpServer;
   try {
-    http = await startHttpServer({ apollo, db, port: config.port, host: config.host, exposeSqlStats: config.exposeSqlStats });
+    http = await startHttpServer({
+      apollo,
+      db,
+      port: config.port,
+      host: config.host,
+      exposeSqlStats: config.exposeSqlStats,
+      rest: { answer: createRestRouter(referralRoutes, db), openApi: referralOpenApi },
+    });
   } catch (error) {
     await apollo.stop();
     throw error;

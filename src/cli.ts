@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { referralOpenApi } from "./modules/referral/referral.openapi";
 import { parseArgs } from "node:util";
 import { DataSource } from "typeorm";
 import { loadConfig } from "./config";
@@ -17,6 +18,7 @@ const USAGE = `Usage: npm run cli -- <command> [--flags]
   revoke-key       --key KEY
   migrate          run pending migrations
   print-schema     print the GraphQL schema (SDL)
+  print-openapi    print the OpenAPI document of the REST routes (JSON)
 
 Uses DATABASE_URL, or the embedded database in DATA_DIR (default ./.data). Prints JSON.`;
 
@@ -83,6 +85,10 @@ export async function runCli(
   if (extra.length > 0) return fail(`Unexpected arguments: ${extra.join(" ")}\n\n${USAGE}`, 2);
   if (command === "print-schema") {
     io.stdout(await printedSchema());
+    return 0;
+  }
+  if (command === "print-openapi") {
+    io.stdout(JSON.stringify(referralOpenApi, null, 2) + "\n");
     return 0;
   }
   const run = COMMANDS[command];

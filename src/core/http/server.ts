@@ -5,6 +5,7 @@ import { DataSource } from "typeorm";
 import { authenticate } from "../auth/authenticate";
 import { Context, createContext } from "../context/context";
 import { SqlStats, withSqlStats } from "../db/sql-stats";
+import { errorAnswer, RestAnswer, RestError } from "./rest";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -15,6 +16,11 @@ export interface HttpServerOptions {
   host: string;
   /** Report each request's SQL statement count in an `x-sql-statements` header. */
   exposeSqlStats: boolean;
+  /** The REST routes under /api (see rest.ts), and the OpenAPI document that describes them. */
+  rest: {
+    answer(method: string, pathname: string, query: URLSearchParams, headers: http.IncomingHttpHeaders, readBody: () => Promise<unknown>): Promise<RestAnswer>;
+    openApi: object;
+  };
 }
 
 export interface RunningHttpServer {
@@ -57,6 +63,7 @@ async function handle(options: HttpServerOptions, req: http.IncomingMessage, res
     const healthy = await options.db.query("SELECT 1").then(() => true, () => false);
     return send(res, healthy ? 200 : 503, { "content-type": "application/json" }, JSON.stringify({ status: healthy ? "ok" : "unavailable" }));
   }
+  if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return handleRest(options, req, res, url);
   if (url.pathname !== "/graphql") {
     return send(res, 404, { "content-type": "application/json" }, JSON.stringify({ error: "Not found: the API is at /graphql" }));
   }
@@ -95,25 +102,52 @@ async function handle(options: HttpServerOptions, req: http.IncomingMessage, res
   res.end();
 }
 
+/** /api: the OpenAPI document (no key needed), else the REST routes; counted like GraphQL requests. */
+async function handleRest(options: HttpServerOptions, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  if (url.pathname === "/api/openapi.json" && (req.method === "GET" || req.method === "HEAD")) {
+    return send(res, 200, { "content-type": "application/json" }, JSON.stringify(options.rest.openApi));
+  }
+  const readBody = async () => {
+    const body = await readJson(req);
+    if (body instanceof Error) throw new RestError(body.message.includes("larger") ? 413 : 400, "BAD_USER_INPUT", body.message);
+    return body;
+  };
+  const run = () => options.rest.answer(req.method ?? "GET", url.pathname, url.searchParams, req.headers, readBody).catch(errorAnswer);
+  const stats = options.exposeSqlStats ? new SqlStats() : undefined;
+  const answer = stats ? await withSqlStats(stats, run) : await run();
+  if (stats) answer.headers["x-sql-statements"] = String(stats.statements);
+  return send(res, answer.status, answer.headers, answer.body);
+}
+
 function send(res: http.ServerResponse, status: number, headers: Record<string, string>, body: string): void {
   res.writeHead(status, { ...headers, "content-length": Buffer.byteLength(body) });
   res.end(body);
 }
 
-/** The parsed JSON body, or an Error saying why there is none a caller could fix. */
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return new Error(`The request body is larger than ${MAX_BODY_BYTES} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return new Error("The request body is not valid JSON.");
-  }
+/**
+ * The parsed JSON body, or an Error saying why there is none a caller could fix. A body over the
+ * limit is read to its end and discarded (up to a bound), so the answer reaches the client and
+ * the keep-alive connection stays usable; past the bound the connection is cut.
+ */
+function readJson(req: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (size > MAX_BODY_BYTES * 16) req.destroy();
+    });
+    req.on("error", () => resolve(new Error("The request body could not be read.")));
+    req.on("end", () => {
+      if (size > MAX_BODY_BYTES) return resolve(new Error(`The request body is larger than ${MAX_BODY_BYTES} bytes.`));
+      const text = Buffer.concat(chunks).toString("utf8");
+      if (text === "") return resolve(undefined);
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        resolve(new Error("The request body is not valid JSON."));
+      }
+    });
+  });
 }

@@ -23,6 +23,14 @@ export abstract class CreateDealInput extends MutationInput {
   idempotencyKey?: string | null;
 }
 
+/** Deals a create answered from an earlier request's key (a replay), for adapters that say so. */
+const replays = new WeakSet<PipelineDeal>();
+
+/** True when `deal` was not made by this request but by an earlier one with the same idempotency key. */
+export function isReplay(deal: PipelineDeal): boolean {
+  return replays.has(deal);
+}
+
 /**
  * The deal an earlier create made with `key`, for a request whose insert found the key taken.
  * A key that made another kind of deal, or a deal the caller cannot see, belongs to another
@@ -36,5 +44,6 @@ export async function dealCreatedEarlier<T extends PipelineDeal>({ db, viewer, l
     throw new ConflictError("This idempotency key was already used by another request; send a new key for a new deal.");
   }
   loaders.deal.prime(deal.id, deal);
+  replays.add(deal);
   return deal;
 }

@@ -24,11 +24,14 @@ export function assertWritable(deal: PipelineDeal, expectedVersion: number | nul
   if (expectedVersion !== null && expectedVersion !== undefined && expectedVersion !== deal.version) {
     throw new ConflictError(
       `The deal is at version ${deal.version}, not ${expectedVersion}: it changed since you read it. Read it again and retry.`,
-      { currentVersion: deal.version },
+      { reason: "VERSION_MISMATCH", currentVersion: deal.version },
     );
   }
   if (archived === "refuse" && deal.archivedAt) {
-    throw new ConflictError("The deal is archived: restore it (restoreDeal) before changing it.", { currentVersion: deal.version });
+    throw new ConflictError("The deal is archived: restore it (restoreDeal) before changing it.", {
+      reason: "ARCHIVED",
+      currentVersion: deal.version,
+    });
   }
 }
 
