@@ -9,6 +9,7 @@ import { Context } from "./core/context/context";
 import { createErrorFormatter } from "./core/errors/format-error";
 import { createRestRouter } from "./core/http/rest";
 import { RunningHttpServer, startHttpServer } from "./core/http/server";
+import { idempotency } from "./modules/deal/deal-creation";
 import { referralOpenApi } from "./modules/referral/referral.openapi";
 import { referralRoutes } from "./modules/referral/referral.rest";
 import { getSchema } from "./schema";
@@ -42,6 +43,7 @@ export interface RunningApp {
 
 /** Apollo behind the HTTP front, on an open database. Stopping it leaves the database open. */
 export async function startApp(config: Config, db: DataSource): Promise<RunningApp> {
+  idempotency.ttlMs = config.idempotencyKeyTtlHours * 3_600_000;
   const apollo = await createApolloServer(config);
   let http: RunningHttpServer;
   try {

@@ -17,6 +17,8 @@ export interface Config {
   exposeSqlStats: boolean;
   /** Print every SQL statement (with its parameters) as it is sent. */
   logSql: boolean;
+  /** How long a create's idempotency key holds, in hours. */
+  idempotencyKeyTtlHours: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -30,6 +32,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: env.SEED_DEMO !== "false",
     exposeSqlStats: env.SQL_STATS === "true",
     logSql: env.LOG_SQL === "true",
+    idempotencyKeyTtlHours: positiveInt(env, "IDEMPOTENCY_KEY_TTL_HOURS", 24),
   };
 }
 

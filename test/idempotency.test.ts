@@ -100,4 +100,32 @@ describe("idempotency keys on creates", () => {
     // The key, the people, the stage/workspace/product, BEGIN, the deal, its facilitators, COMMIT.
     expect(result.sql).toBe(7);
   });
+
+  it("refuses the same key with a different request, naming idempotencyKey, and writes nothing", async () => {
+    const input = { ...referral, idempotencyKey: "fingerprinted" };
+    const first = dataOf(await service.http(CREATE_REFERRAL, { input }, { key: me.apiKey })).createReferralOpportunity;
+    const other = await service.http(CREATE_REFERRAL, { input: { ...input, name: "Another deal" } }, { key: me.apiKey });
+    expect(fieldPaths(other)).toEqual(["input.idempotencyKey"]);
+    expect(errorOf(other).extensions!.fields[0].constraint).toBe("isSameRequest");
+    expect(await dealsWithKey(me.organizationId, "fingerprinted")).toBe(1);
+    // The same request again is still a replay, whatever the order of its fields.
+    const reordered = { idempotencyKey: "fingerprinted", providerId: referral.providerId, seekerId: referral.seekerId };
+    expect(dataOf(await service.http(CREATE_REFERRAL, { input: reordered }, { key: me.apiKey })).createReferralOpportunity.data.id).toBe(first.data.id);
+    const opportunity = { customerId, title: "Fingerprinted", pipelineType: "OTHER", idempotencyKey: "fingerprinted-opportunity" };
+    dataOf(await service.http(CREATE_OPPORTUNITY, { input: opportunity }, { key: me.apiKey }));
+    expect(fieldPaths(await service.http(CREATE_OPPORTUNITY, { input: { ...opportunity, stage: "QUALIFIED" } }, { key: me.apiKey }))).toEqual([
+      "input.idempotencyKey",
+    ]);
+  });
+
+  it("lets an expired key make a new deal", async () => {
+    const input = { ...referral, idempotencyKey: "expires" };
+    const first = dataOf(await service.http(CREATE_REFERRAL, { input }, { key: me.apiKey })).createReferralOpportunity.data;
+    await service.db.query(`UPDATE pipeline_deal SET created_at = now() - interval '25 hours' WHERE id = $1`, [first.id]);
+    const second = dataOf(await service.http(CREATE_REFERRAL, { input }, { key: me.apiKey })).createReferralOpportunity.data;
+    expect(second.id).not.toBe(first.id);
+    expect(await dealsWithKey(me.organizationId, "expires")).toBe(1);
+    const [old] = await service.db.query(`SELECT idempotency_key FROM pipeline_deal WHERE id = $1`, [first.id]);
+    expect(old.idempotency_key).toBeNull();
+  });
 });

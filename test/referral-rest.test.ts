@@ -166,6 +166,9 @@ describe("REST: /api/referral-opps", () => {
     expect(again.body.data.id).toBe(first.body.data.id);
     expect(first.headers.get("idempotent-replayed")).toBeNull();
     expect(again.headers.get("idempotent-replayed")).toBe("true");
+    const different = await create({ seekerId, providerId, name: "Not the same" }, { "idempotency-key": "rest-key-1" });
+    expect(different.status).toBe(422);
+    expect(different.body.error.fields).toEqual([expect.objectContaining({ path: "idempotencyKey", constraint: "isSameRequest" })]);
     if (process.env.DEALGRAPH_TEST_EMBEDDED !== "true") {
       const both = await Promise.all([1, 2].map(() => create({ seekerId, providerId }, { "idempotency-key": "rest-key-2" })));
       expect(both[0].body.data.id).toBe(both[1].body.data.id);

@@ -9,6 +9,9 @@ export enum ErrorCode {
   INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR",
 }
 
+/** The constraint of an idempotency key sent again with a different request (REST answers 422). */
+export const KEY_REUSED_CONSTRAINT = "isSameRequest";
+
 /** One offending input field: where it is, what is wrong, and the rule it broke. */
 export interface FieldError {
   path: string;

@@ -2,7 +2,7 @@ import { IncomingHttpHeaders } from "node:http";
 import { DataSource } from "typeorm";
 import { authenticate } from "../auth/authenticate";
 import { Context, createContext } from "../context/context";
-import { AppError, ErrorCode, FieldError, InputError } from "../errors/errors";
+import { AppError, ErrorCode, FieldError, InputError, KEY_REUSED_CONSTRAINT } from "../errors/errors";
 
 /** What a REST route handler gets: the caller's context, the path parameters, the query and the JSON body. */
 export interface RestRequest {
@@ -117,7 +117,9 @@ export function errorAnswer(error: unknown): RestAnswer {
   let rest: RestError;
   if (error instanceof RestError) rest = error;
   else if (error instanceof InputError) {
-    rest = new RestError(400, ErrorCode.BAD_USER_INPUT, error.message.replace(/\binput\./g, ""), error.fields.map(withoutInputPrefix));
+    // An idempotency key sent again with another request is 422, as Stripe and the IETF draft answer.
+    const status = error.fields.some((f) => f.constraint === KEY_REUSED_CONSTRAINT) ? 422 : 400;
+    rest = new RestError(status, ErrorCode.BAD_USER_INPUT, error.message.replace(/\binput\./g, ""), error.fields.map(withoutInputPrefix));
   } else if (error instanceof AppError) {
     const code = String(error.extensions.code);
     const { code: _code, http: _http, ...extensions } = error.extensions as Record<string, unknown>;

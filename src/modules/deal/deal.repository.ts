@@ -19,6 +19,7 @@ import { whereVisibleTo } from "./visibility";
 
 type DealValues<T extends PipelineDeal> = QueryDeepPartialEntity<T> & { idempotencyKey: string | null };
 
+
 /** Columns a write may set; `version`, `updatedAt` and the history are the repository's. */
 export type DealChanges = Partial<Record<string, unknown>>;
 
@@ -70,7 +71,7 @@ export async function lockVisibleDeal(
 /**
  * Inserts a new deal with its first history entry. With an idempotency key the insert yields to
  * a deal an earlier request made under the same key (the unique index decides, even between
- * requests that race): then it writes nothing and answers null.
+ * requests that race): then it writes nothing and answers null (see createDeal).
  */
 export async function insertDeal<T extends PipelineDeal>(tx: Context, kind: ClassType<T>, values: DealValues<T>): Promise<T | null> {
   const insert = tx.db.createQueryBuilder().insert().into(kind).values(values).returning("*").updateEntity(false);

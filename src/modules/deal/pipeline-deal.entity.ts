@@ -61,6 +61,10 @@ export abstract class PipelineDeal {
   @Column("text", { nullable: true })
   idempotencyKey: string | null;
 
+  /** SHA-256 of the create request that used the key (see deal-creation.ts). */
+  @Column("text", { nullable: true })
+  idempotencyFingerprint: string | null;
+
   @Field(() => Int, {
     description:
       "1 at creation, one more with every write that changes the deal. Send it back as expectedVersion " +

@@ -6,8 +6,8 @@ import { entityFromRaw } from "../../core/db/hydrate";
 import { ForbiddenError, NotFoundError } from "../../core/errors/errors";
 import { InputProblems } from "../../core/errors/field-errors";
 import { Company } from "../company/company.entity";
-import { dealCreatedEarlier } from "../deal/deal-creation";
-import { DealChanges, insertDeal, lockVisibleDeal, updateDeal } from "../deal/deal.repository";
+import { createDeal } from "../deal/deal-creation";
+import { DealChanges, lockVisibleDeal, updateDeal } from "../deal/deal.repository";
 import { assertMayChange, assertWritable, closeTransition, dealChanges } from "../deal/deal.rules";
 import { Organization } from "../organization/organization.entity";
 import { Person, PersonType } from "../person/person.entity";
@@ -53,9 +53,8 @@ export const opportunityCommands = {
       const solutionFamilies = checkedFamilies(problems, input.solutionFamilies ?? []);
       problems.throwIfAny();
 
-      const key = input.idempotencyKey ?? null;
       const stage = refs.stage!;
-      const opportunity = await insertDeal(tx, Opportunity, {
+      const { deal } = await createDeal(tx, Opportunity, {
         organizationId: tx.viewer.organizationId,
         name: input.title.trim(),
         value: money(input.estimatedValue),
@@ -84,9 +83,8 @@ export const opportunityCommands = {
         priority: input.priority ?? null,
         lostReasonCategory: input.lostReasonCategory ?? null,
         technicalRequirements: blankToNull(input.technicalRequirements),
-        idempotencyKey: key,
-      });
-      return opportunity ?? dealCreatedEarlier(tx, Opportunity, key!);
+      }, input);
+      return deal;
     });
   },
 

@@ -6,9 +6,9 @@ import { entityFromRaw } from "../../core/db/hydrate";
 import { NotFoundError } from "../../core/errors/errors";
 import { InputProblems } from "../../core/errors/field-errors";
 import { Company } from "../company/company.entity";
-import { dealCreatedEarlier } from "../deal/deal-creation";
+import { createDeal } from "../deal/deal-creation";
 import { DealKind, VisibilityMode } from "../deal/deal.enums";
-import { insertDeal, insertFacilitators, lockVisibleDeal, replaceFacilitators, updateDeal } from "../deal/deal.repository";
+import { insertFacilitators, lockVisibleDeal, replaceFacilitators, updateDeal } from "../deal/deal.repository";
 import { assertMayChange, assertWritable, dealChanges } from "../deal/deal.rules";
 import { Person } from "../person/person.entity";
 import { peopleWithEmployers } from "../person/person.queries";
@@ -52,8 +52,7 @@ export const referralCommands = {
       problems.throwIfAny();
       if (!stage) throw new Error("The REFERRAL pipeline has no stages: the database is not migrated.");
 
-      const key = input.idempotencyKey ?? null;
-      const deal = await insertDeal(tx, ReferralOpportunity, {
+      const { deal, created } = await createDeal(tx, ReferralOpportunity, {
         organizationId: viewer.organizationId,
         kind: DealKind.REFERRAL,
         name: input.name?.trim() || defaultName(parties!),
@@ -69,10 +68,8 @@ export const referralCommands = {
         providerId: parties!.provider.person.id,
         connectorId: parties!.connector.person.id,
         productId: productId,
-        idempotencyKey: key,
-      });
-      if (!deal) return dealCreatedEarlier(tx, ReferralOpportunity, key!);
-      await insertFacilitators(tx, deal, planFacilitators(parties!, known));
+      }, input);
+      if (created) await insertFacilitators(tx, deal, planFacilitators(parties!, known));
       return deal;
     });
   },

@@ -31,6 +31,7 @@ const ERROR_MEANING: Record<number, string> = {
   412: "If-Match names a version the deal is no longer at; the ETag header has the current one.",
   413: "Body too large.",
   415: "The body is not JSON (Content-Type: application/json).",
+  422: "The Idempotency-Key was already used with a different request.",
   500: "Unexpected failure, masked: no internals.",
 };
 const idParameter = { name: "id", in: "path", required: true, description: "The deal's id (pipelineDealId).", schema: { type: "string" } };
@@ -74,7 +75,7 @@ export const referralOpenApi = {
             ...etag,
             "Idempotent-Replayed": { description: "true when the answer is a replay.", schema: { type: "string" } },
           }),
-          ...errors(400, 401, 403, 405, 409, 413, 415, 500),
+          ...errors(400, 401, 403, 405, 409, 413, 415, 422, 500),
         },
       },
       get: {

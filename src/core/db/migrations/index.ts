@@ -2,6 +2,7 @@ import { InitialSchema1763769600000 } from "./1763769600000-initial-schema";
 import { OpportunitySolutionFamiliesRequired1763856000000 } from "./1763856000000-opportunity-solution-families-required";
 import { DealIdempotencyKey1763942400000 } from "./1763942400000-deal-idempotency-key";
 import { DealLifecycle1764028800000 } from "./1764028800000-deal-lifecycle";
+import { IdempotencyFingerprint1764115200000 } from "./1764115200000-idempotency-fingerprint";
 
 /** In order. Listed, not globbed, so the same list works from TypeScript and from dist/. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   OpportunitySolutionFamiliesRequired1763856000000,
   DealIdempotencyKey1763942400000,
   DealLifecycle1764028800000,
+  IdempotencyFingerprint1764115200000,
 ];
