@@ -91,6 +91,7 @@ export async function runBaseline(
 ): Promise<Measurement> {
   const stats = new RunStats();
   let next = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const worker = async () => {
@@ -107,7 +108,11 @@ export async function runBaseline(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return stats.finish((performance.now() - started) / 1000);
+  const measurement = stats.finish((performance.now() - started) / 1000);
+  // This process's CPU: the baseline runs in it, and nothing else does meanwhile.
+  const used = process.cpuUsage(cpu);
+  measurement.cpuMsPerRequest = measurement.requests > 0 ? (used.user + used.system) / 1000 / measurement.requests : null;
+  return measurement;
 }
 
 function responseError(body: string): string | null {

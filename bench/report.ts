@@ -120,18 +120,20 @@ export function renderMarkdown(report: Report): string {
         .join(" · "),
   );
   lines.push("");
-  lines.push("| Workload | Conn | req/s | p50 ms | p99 ms | Errors | SQL/req | Peak RSS MB | Baseline req/s | Baseline p50 ms | Ratio |");
-  lines.push("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+  lines.push(
+    "| Workload | Conn | req/s | p50 ms | p99 ms | Errors | SQL/req | CPU ms/req | Peak RSS MB | Baseline req/s | Baseline p50 ms | Baseline SQL/req | Baseline CPU ms/req | Ratio |",
+  );
+  lines.push("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
   for (const row of report.rows) {
     if (row.skipped) {
-      lines.push(`| ${row.workload} | — | ${row.skipped} | | | | | | | | |`);
+      lines.push(`| ${row.workload} | — | ${row.skipped} | | | | | | | | | | | |`);
       continue;
     }
     const s = row.service;
     const b = row.baseline;
     lines.push(
-      `| ${row.workload} | ${row.connections} | ${rate(s)} | ${ms(s?.p50Ms)} | ${ms(s?.p99Ms)} | ${s ? s.errors : "—"} | ${sql(s)} | ` +
-        `${mb(row.peakRssMb)} | ${rate(b)} | ${ms(b?.p50Ms)} | ${row.ratio === null ? "—" : `${row.ratio.toFixed(2)}×`} |`,
+      `| ${row.workload} | ${row.connections} | ${rate(s)} | ${ms(s?.p50Ms)} | ${ms(s?.p99Ms)} | ${s ? s.errors : "—"} | ${sql(s)} | ${ms(s?.cpuMsPerRequest ?? undefined)} | ` +
+        `${mb(row.peakRssMb)} | ${rate(b)} | ${ms(b?.p50Ms)} | ${sql(b)} | ${ms(b?.cpuMsPerRequest ?? undefined)} | ${row.ratio === null ? "—" : `${row.ratio.toFixed(2)}×`} |`,
     );
   }
   lines.push("");

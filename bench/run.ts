@@ -217,7 +217,9 @@ async function benchWorkload(bench: Bench, workload: Workload): Promise<{ rows: 
   for (const connections of CONCURRENCY) {
     await service.waitIdle();
     service.resetWindow();
-    const measured = { ...(await driveService({ url: service.url, apiKey, connections, seconds: options.seconds, body })), sql };
+    const cpuBefore = service.cpuSeconds();
+    const run = await driveService({ url: service.url, apiKey, connections, seconds: options.seconds, body });
+    const measured = { ...run, sql, cpuMsPerRequest: cpuPerRequest(cpuBefore, service.cpuSeconds(), run.requests) };
     log(`${workload.name} @${connections}: ${measured.requestsPerSecond.toFixed(0)} req/s, p50 ${measured.p50Ms.toFixed(2)} ms, ${measured.errors} errors`);
     const peakRssMb = service.windowPeakRssMb();
     rows.push({ workload: workload.name, connections, service: measured, peakRssMb, baseline: null, ratio: null, targetRatio: workload.targetRatio });
@@ -234,6 +236,11 @@ async function benchWorkload(bench: Bench, workload: Workload): Promise<{ rows: 
     }
   }
   return { rows, notes, pageSizeCheck };
+}
+
+/** The service's CPU time (user and system) per request during a run, in ms; null without /proc. */
+function cpuPerRequest(before: number | null, after: number | null, requests: number): number | null {
+  return before === null || after === null || requests === 0 ? null : ((after - before) * 1000) / requests;
 }
 
 /** SQL statements per request, over a few requests with the workload's varying variables. */
