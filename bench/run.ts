@@ -197,8 +197,13 @@ async function benchWorkload(bench: Bench, workload: Workload): Promise<{ rows: 
   const notes: string[] = [];
   if (operation.dropped.length > 0) notes.push(`not in the schema, so not selected: ${operation.dropped.join(", ")}`);
 
-  const send = (variables: Record<string, unknown>) => postGraphQL(counting.url, apiKey, { query: operation.query, variables });
-  const problem = responseProblem(await send(workload.variables(0)));
+  // Writes to existing deals take their variables from one running count (see Workload.changes).
+  let requests = 0;
+  const variables = workload.changes ? () => workload.variables(requests++) : workload.variables;
+  const versionsBefore = workload.changes ? await sumOfVersions(bench.pool, workload.changes.dealIds) : 0;
+
+  const send = (vars: Record<string, unknown>) => postGraphQL(counting.url, apiKey, { query: operation.query, variables: vars });
+  const problem = responseProblem(await send(variables(0)));
   if (problem) notes.push(`the first request failed: ${problem}`);
   let pageSizeCheck: PageSizeCheck | undefined;
   if (workload.pageSize) {
@@ -206,12 +211,12 @@ async function benchWorkload(bench: Bench, workload: Workload): Promise<{ rows: 
     for (const first of PAGE_SIZES) pageSizeCheck.statements[first] = (await send(workload.pageSize(first))).sqlStatements;
   }
 
-  const sql = await statementsPerRequest(send, workload);
-  const setup = await prepareBaseline({ ...bench, workload, operation });
+  const sql = await statementsPerRequest(send, variables);
+  const setup = await prepareBaseline({ ...bench, workload, variables, operation });
   notes.push(...setup.notes);
 
   log(`${workload.name}: service warm-up`);
-  const body = (i: number) => JSON.stringify({ query: operation.query, variables: workload.variables(i) });
+  const body = (i: number) => JSON.stringify({ query: operation.query, variables: variables(i) });
   await driveService({ url: service.url, apiKey, connections: Math.max(...CONCURRENCY), seconds: options.warmup, body });
   const rows: ResultRow[] = [];
   for (const connections of CONCURRENCY) {
@@ -228,14 +233,28 @@ async function benchWorkload(bench: Bench, workload: Workload): Promise<{ rows: 
 
   if (setup.baseline) {
     log(`${workload.name}: baseline warm-up`);
-    await runBaseline(setup.baseline, workload.variables, Math.max(...CONCURRENCY), options.warmup);
+    await runBaseline(setup.baseline, variables, Math.max(...CONCURRENCY), options.warmup);
     for (const row of rows) {
-      row.baseline = await runBaseline(setup.baseline, workload.variables, row.connections!, options.seconds);
+      row.baseline = await runBaseline(setup.baseline, variables, row.connections!, options.seconds);
       row.ratio = row.service!.requestsPerSecond / row.baseline.requestsPerSecond;
       log(`${workload.name} @${row.connections}: baseline ${row.baseline.requestsPerSecond.toFixed(0)} req/s, ratio ${row.ratio.toFixed(2)}`);
     }
   }
+  if (workload.changes) {
+    const wrote = (await sumOfVersions(bench.pool, workload.changes.dealIds)) - versionsBefore;
+    notes.push(
+      wrote === requests
+        ? `every request wrote: ${requests} requests (checks, captures, warm-ups, timed runs, baselines), the deals' versions rose by ${wrote}`
+        : `${requests} requests, but the deals' versions rose by ${wrote}: ${requests - wrote} wrote nothing or failed`,
+    );
+  }
   return { rows, notes, pageSizeCheck };
+}
+
+/** The sum of the deals' versions: one more with every write that changes a deal. */
+async function sumOfVersions(pool: Pool, dealIds: string[]): Promise<number> {
+  const { rows } = await pool.query<{ sum: string | null }>("SELECT sum(version) FROM pipeline_deal WHERE id = ANY($1::uuid[])", [dealIds]);
+  return Number(rows[0].sum ?? 0);
 }
 
 /** The service's CPU time (user and system) per request during a run, in ms; null without /proc. */
@@ -246,11 +265,11 @@ function cpuPerRequest(before: number | null, after: number | null, requests: nu
 /** SQL statements per request, over a few requests with the workload's varying variables. */
 async function statementsPerRequest(
   send: (variables: Record<string, unknown>) => ReturnType<typeof postGraphQL>,
-  workload: Workload,
+  variables: Workload["variables"],
 ): Promise<Measurement["sql"]> {
   const counts: number[] = [];
   for (let i = 1; i <= STATEMENT_PROBES; i++) {
-    const { sqlStatements } = await send(workload.variables(i));
+    const { sqlStatements } = await send(variables(i));
     if (sqlStatements !== null) counts.push(sqlStatements);
   }
   if (counts.length === 0) return null;
