@@ -36,6 +36,8 @@ export interface Report {
   node: string;
   cpus: number;
   quick: boolean;
+  /** --only: the workloads asked for, when not all. */
+  only?: string[] | null;
   secondsPerRun: number;
   poolMax: number;
   dataset: { size: DatasetSize; rows: Record<string, number>; loadSeconds: number };
@@ -106,7 +108,7 @@ function latencyAndErrorTargets(measured: ResultRow[]): Target[] {
 export function renderMarkdown(report: Report): string {
   const lines: string[] = [];
   const { dataset } = report;
-  lines.push(`# dealgraph bench${report.quick ? " (quick)" : ""}`);
+  lines.push(`# dealgraph bench${report.quick ? " (quick)" : ""}${report.only ? ` (only ${report.only.join(", ")})` : ""}`);
   lines.push("");
   lines.push(
     `${report.date} · Node ${report.node} · ${report.cpus} CPUs · ${report.secondsPerRun} s per run · ` +

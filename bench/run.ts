@@ -19,14 +19,16 @@ import { judgeTargets, PageSizeCheck, renderMarkdown, Report, ResultRow, writeRe
 import { RunningService, startService } from "./service";
 import { Workload, workloads } from "./workloads";
 
-const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench [-- --quick] [--keep] [--seconds N] [--warmup N]
+const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench [-- --quick] [--keep] [--seconds N] [--warmup N] [--only NAMES]
 
   DATABASE_URL  a PostgreSQL server (required). The bench creates a database of its own
                 there (dealgraph_bench_…), and drops it at the end.
   --quick       a twentieth of the data set and 1 s runs: the whole bench in under a minute
   --keep        keep the bench database (its name is printed)
   --seconds N   length of each timed run (default 10, quick 1)
-  --warmup N    length of each warm-up (default 3, quick 0.5)`;
+  --warmup N    length of each warm-up (default 3, quick 0.5)
+  --only NAMES  only the workloads whose names start with one of these (comma-separated),
+                e.g. --only updateReferralOpportunity,moveDeal`;
 
 const CONCURRENCY = [1, 10];
 const PAGE_SIZES = [10, 100];
@@ -39,6 +41,7 @@ interface Options {
   keep: boolean;
   seconds: number;
   warmup: number;
+  only: string[] | null;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -49,6 +52,7 @@ function parseOptions(argv: string[]): Options {
       keep: { type: "boolean", default: false },
       seconds: { type: "string" },
       warmup: { type: "string" },
+      only: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -68,6 +72,7 @@ function parseOptions(argv: string[]): Options {
     keep: values.keep!,
     seconds: seconds(values.seconds, values.quick ? 1 : 10, "seconds"),
     warmup: seconds(values.warmup, values.quick ? 0.5 : 3, "warmup"),
+    only: values.only ? values.only.split(",").map((name) => name.trim()).filter(Boolean) : null,
   };
 }
 
@@ -139,7 +144,9 @@ async function main(): Promise<void> {
     const rows: ResultRow[] = [];
     const notes: Report["notes"] = [];
     const pageSizeChecks: PageSizeCheck[] = [];
-    for (const workload of workloads(dataset)) {
+    const chosen = workloads(dataset).filter((workload) => !options.only || options.only.some((name) => workload.name.startsWith(name)));
+    if (chosen.length === 0) throw new Error(`--only ${options.only!.join(",")} names no workload`);
+    for (const workload of chosen) {
       const result = await benchWorkload(bench, workload);
       rows.push(...result.rows);
       notes.push(...result.notes.map((note) => ({ workload: workload.name, note })));
@@ -152,6 +159,7 @@ async function main(): Promise<void> {
       node: process.versions.node,
       cpus: os.cpus().length,
       quick: options.quick,
+      only: options.only,
       secondsPerRun: options.seconds,
       poolMax,
       dataset: { size: dataset.size, rows: dataset.rows, loadSeconds: dataset.loadSeconds },
