@@ -32,12 +32,15 @@ export async function prepareBaseline(options: {
   recorder: SqlRecorder;
   apiKey: string;
   workload: Workload;
+  /** The workload's variables as the bench hands them out: for writes to existing deals, the next ones at every call. */
+  variables: Workload["variables"];
   operation: PreparedOperation;
 }): Promise<BaselineSetup> {
   const { pool, catalog, recorder, apiKey, workload, operation } = options;
   const notes: string[] = [];
-  const variables = workload.variables(0);
-  const record = () => recorder.record(apiKey, operation.query, variables);
+  // The same request every time, except for writes that change a deal: the same again would
+  // change nothing (and send other SQL), so each capture changes the next deal.
+  const record = () => recorder.record(apiKey, operation.query, options.variables(0));
 
   await record();
   const first = await record();
@@ -53,6 +56,8 @@ export async function prepareBaseline(options: {
     notes.push(`captured ${first.statements.length} statements, but x-sql-statements said ${first.headerCount}`);
   }
   if (plan.wrapInTransaction) notes.push(`the service sends its ${plan.writes} writes outside a transaction; the baseline wraps them in one`);
+  // What a write costs in SQL, statement by statement (reads are described by their responses).
+  if (!workload.respond) notes.push(`the statements of one request: ${first.statements.map((statement) => describeStatement(statement.text)).join(" · ")}`);
   const statements = first.statements.length + (plan.wrapInTransaction ? 2 : 0);
 
   const respond = workload.respond;
@@ -68,10 +73,10 @@ export async function prepareBaseline(options: {
 
   try {
     if (respond) {
-      const difference = firstDifference(JSON.parse(first.body), JSON.parse((await baseline.run(variables)) as string));
+      const difference = firstDifference(JSON.parse(first.body), JSON.parse((await baseline.run(first.variables)) as string));
       if (difference) notes.push(`the baseline's hand-built response differs from the service's: ${difference}`);
     } else {
-      await baseline.run(workload.variables(1));
+      await baseline.run(options.variables(1));
     }
   } catch (error) {
     return { baseline: null, notes: [...notes, `no baseline: replaying the service's SQL failed (${(error as Error).message})`] };
@@ -91,6 +96,7 @@ export async function runBaseline(
 ): Promise<Measurement> {
   const stats = new RunStats();
   let next = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const worker = async () => {
@@ -107,7 +113,39 @@ export async function runBaseline(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return stats.finish((performance.now() - started) / 1000);
+  const measurement = stats.finish((performance.now() - started) / 1000);
+  // This process's CPU: the baseline runs in it, and nothing else does meanwhile.
+  const used = process.cpuUsage(cpu);
+  measurement.cpuMsPerRequest = measurement.requests > 0 ? (used.user + used.system) / 1000 / measurement.requests : null;
+  return measurement;
+}
+
+/**
+ * A statement in a few words: its verbs and tables, e.g. "SELECT pipeline_deal, stage FOR UPDATE"
+ * or "UPDATE pipeline_deal + INSERT deal_stage_change" for one statement with a data-modifying CTE.
+ */
+function describeStatement(text: string): string {
+  const transaction = /^\s*(START TRANSACTION|BEGIN|COMMIT|ROLLBACK)\b/i.exec(text);
+  if (transaction) return transaction[1].toUpperCase();
+  const locks = /\bFOR\s+(NO\s+KEY\s+)?UPDATE\b/i.test(text);
+  const body = text.replace(/\bFOR\s+(NO\s+KEY\s+)?UPDATE(\s+OF\s+"?\w+"?)?/gi, "");
+  const writes = new Map<string, Set<string>>();
+  const reads = new Set<string>();
+  for (const [, verb, table] of body.matchAll(/\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM|FROM|JOIN)\s+"?([a-z_]\w*)"?(?![\w".])/gi)) {
+    const kind = verb.split(/\s+/)[0].toUpperCase();
+    if (kind === "FROM" || kind === "JOIN") {
+      // unnest(…) and sub-selects are not tables (and `extract(epoch FROM "t"."c")` is not a read of t).
+      if (!/^(unnest|select|lateral)$/i.test(table)) reads.add(table);
+    } else {
+      writes.set(kind, (writes.get(kind) ?? new Set()).add(table));
+    }
+  }
+  const ctes = new Set([...body.matchAll(/(?:\bWITH|,)\s+"?(\w+)"?\s+AS\s*\(/gi)].map((match) => match[1]));
+  const written = new Set([...writes.values()].flatMap((names) => [...names]));
+  const read = [...reads].filter((table) => !ctes.has(table) && !written.has(table));
+  const parts = [...writes].map(([verb, names]) => `${verb} ${[...names].join(", ")}`);
+  if (read.length > 0 || parts.length === 0) parts.unshift(`SELECT ${read.join(", ")}`.trim());
+  return parts.join(" + ") + (locks ? " FOR UPDATE" : "");
 }
 
 function responseError(body: string): string | null {

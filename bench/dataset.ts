@@ -1,6 +1,6 @@
 import { Pool } from "pg";
 import { generateApiKey } from "../src/core/auth/api-keys";
-import { BulkTable } from "./bulk";
+import { BulkTable, ColumnType } from "./bulk";
 import { Random } from "./prng";
 
 /** How many rows of each kind the data set holds; organization, workspaces and users are fixed. */
@@ -58,7 +58,25 @@ export interface Dataset {
   customers: Array<{ id: string; siteIds: string[]; employeeIds: string[] }>;
   /** Referral opportunities users[0] may see. */
   visibleReferralIds: string[];
+  /**
+   * Referral opportunities users[0] may change (sees, and owns or is a member of its workspace):
+   * the deals the update and move workloads write to. With the key of the stage each was loaded
+   * in, and what decides how many statements reading it back takes (a product, referral sources).
+   */
+  changeableReferrals: Array<{ id: string; stage: string; hasProduct: boolean; referralSources: number }>;
+  /** The REFERRAL pipeline's stage ids by key (lead, introduced, …). */
+  referralStageIds: Record<string, string>;
   loadSeconds: number;
+}
+
+export interface LoadOptions {
+  /**
+   * Whether the database has the deal-lifecycle schema (migration 1764028800000): then every deal
+   * is written as that migration leaves an existing one (stage entered and, in a won or lost
+   * stage, closed at its creation, by its owner: one stage-history row). False loads a database
+   * migrated only up to the migration before it, as production held its deals then.
+   */
+  lifecycle?: boolean;
 }
 
 interface StageRow {
@@ -66,6 +84,7 @@ interface StageRow {
   pipeline: "referral" | "sales";
   key: string;
   probability: number;
+  closing: boolean;
 }
 
 interface Contacts {
@@ -104,13 +123,15 @@ const TWO_YEARS = 2 * 365 * 86_400_000;
  * Generates the data set from a fixed seed and writes it in bulk, table by table, in one
  * transaction. The migrations must have run (the stages come from them).
  */
-export async function loadDataset(pool: Pool, size: DatasetSize): Promise<Dataset> {
+export async function loadDataset(pool: Pool, size: DatasetSize, { lifecycle = true }: LoadOptions = {}): Promise<Dataset> {
   const started = performance.now();
   const rng = new Random(SEED);
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
-    const stages = (await client.query<StageRow>("SELECT id, pipeline, key, probability FROM stage ORDER BY pipeline, sort_order")).rows;
+    const stages = (
+      await client.query<StageRow>("SELECT id, pipeline, key, probability, is_won OR is_lost AS closing FROM stage ORDER BY pipeline, sort_order")
+    ).rows;
     const rows: Record<string, number> = {};
     const write = async (table: BulkTable<any>) => {
       rows[table.table] = (rows[table.table] ?? 0) + (await table.flush(client));
@@ -144,7 +165,7 @@ export async function loadDataset(pool: Pool, size: DatasetSize): Promise<Datase
     const sites = await writeSites(write, rng, organizationId, size.sites, companies);
 
     const visibleTo = new Set(users[0].workspaceIds);
-    const deals = dealTable();
+    const deals = dealTable(lifecycle);
     const facilitators = facilitatorTable();
     const shares = new BulkTable<{ organization_id: string; deal_id: string; workspace_id: string; created_at: Date }>("pipeline_deal_share", {
       organization_id: "uuid",
@@ -153,16 +174,20 @@ export async function loadDataset(pool: Pool, size: DatasetSize): Promise<Datase
       created_at: "timestamptz",
     });
     const visibleReferralIds: string[] = [];
-    const common = { rng, organizationId, workspaceIds, users, shares, visibleTo };
+    const changeableReferrals: Dataset["changeableReferrals"] = [];
+    const history = lifecycle ? stageHistoryTable() : null;
+    const common = { rng, organizationId, workspaceIds, users, shares, visibleTo, history };
 
     for (let i = 0; i < size.referrals; i++) {
       const deal = addReferral(common, deals, facilitators, contacts, stages, productIds, companies.names);
       if (deal.visible) visibleReferralIds.push(deal.id);
+      if (deal.changeable) changeableReferrals.push(deal.facts);
     }
     for (let i = 0; i < size.opportunities; i++) addOpportunity(common, deals, stages, sites, companies, contacts);
     await write(deals);
     await write(facilitators);
     await write(shares);
+    if (history) await write(history);
 
     await client.query("COMMIT");
     await client.query("ANALYZE");
@@ -181,6 +206,8 @@ export async function loadDataset(pool: Pool, size: DatasetSize): Promise<Datase
       productIds,
       customers: [...sites.byCompany].map(([id, siteIds]) => ({ id, siteIds, employeeIds: employees.get(id) ?? [] })),
       visibleReferralIds,
+      changeableReferrals,
+      referralStageIds: Object.fromEntries(stages.filter((stage) => stage.pipeline === "referral").map((stage) => [stage.key, stage.id])),
       loadSeconds: (performance.now() - started) / 1000,
     };
   } catch (error) {
@@ -387,44 +414,50 @@ async function writeSites(write: Write, rng: Random, organizationId: string, cou
   return { list, byCompany };
 }
 
-function dealTable() {
-  return new BulkTable<{
-    organization_id: string;
-    id: string;
-    kind: "referral" | "opportunity";
-    name: string;
-    description: string | null;
-    value: string | null;
-    currency: string;
-    stage_id: string;
-    owner_id: string;
-    workspace_id: string;
-    visibility_mode: string;
-    seeker_id?: string;
-    provider_id?: string;
-    connector_id?: string;
-    product_id?: string | null;
-    customer_id?: string;
-    primary_contact_id?: string | null;
-    site_id?: string | null;
-    pipeline_type?: string;
-    source?: string | null;
-    expected_close_date?: Date | null;
-    probability?: number;
-    solution_families?: string[] | null;
-    scope_summary?: string | null;
-    competitor_notes?: string | null;
-    win_loss_reason?: string | null;
-    next_step_description?: string | null;
-    next_step_date?: Date | null;
-    bid_due_date?: Date | null;
-    budget_confirmed?: boolean;
-    priority?: string | null;
-    lost_reason_category?: string | null;
-    technical_requirements?: string | null;
-    created_at: Date;
-    updated_at: Date;
-  }>("pipeline_deal", {
+type DealRow = {
+  organization_id: string;
+  id: string;
+  kind: "referral" | "opportunity";
+  name: string;
+  description: string | null;
+  value: string | null;
+  currency: string;
+  stage_id: string;
+  owner_id: string;
+  workspace_id: string;
+  visibility_mode: string;
+  seeker_id?: string;
+  provider_id?: string;
+  connector_id?: string;
+  product_id?: string | null;
+  customer_id?: string;
+  primary_contact_id?: string | null;
+  site_id?: string | null;
+  pipeline_type?: string;
+  source?: string | null;
+  expected_close_date?: Date | null;
+  probability?: number;
+  solution_families?: string[] | null;
+  scope_summary?: string | null;
+  competitor_notes?: string | null;
+  win_loss_reason?: string | null;
+  next_step_description?: string | null;
+  next_step_date?: Date | null;
+  bid_due_date?: Date | null;
+  budget_confirmed?: boolean;
+  priority?: string | null;
+  lost_reason_category?: string | null;
+  technical_requirements?: string | null;
+  created_at: Date;
+  updated_at: Date;
+  stage_entered_at?: Date;
+  closed_at?: Date | null;
+};
+
+const LIFECYCLE_COLUMNS = new Set(["stage_entered_at", "closed_at"]);
+
+function dealTable(lifecycle: boolean) {
+  const columns: { [K in keyof DealRow]-?: ColumnType } = {
     organization_id: "uuid",
     id: "uuid",
     kind: "text",
@@ -460,6 +493,22 @@ function dealTable() {
     technical_requirements: "text",
     created_at: "timestamptz",
     updated_at: "timestamptz",
+    stage_entered_at: "timestamptz",
+    closed_at: "timestamptz",
+  };
+  // Before the lifecycle migration the table has no such columns (and version and archive keep their defaults after it).
+  const written = lifecycle ? columns : (Object.fromEntries(Object.entries(columns).filter(([name]) => !LIFECYCLE_COLUMNS.has(name))) as typeof columns);
+  return new BulkTable<DealRow>("pipeline_deal", written);
+}
+
+/** Stage history without ids of its own (the column default makes them): none of the generator's random draws go to it. */
+function stageHistoryTable() {
+  return new BulkTable<{ organization_id: string; deal_id: string; to_stage_id: string; changed_at: Date; changed_by_id: string }>("deal_stage_change", {
+    organization_id: "uuid",
+    deal_id: "uuid",
+    to_stage_id: "uuid",
+    changed_at: "timestamptz",
+    changed_by_id: "uuid",
   });
 }
 
@@ -493,6 +542,18 @@ interface DealContext {
   shares: BulkTable<{ organization_id: string; deal_id: string; workspace_id: string; created_at: Date }>;
   /** users[0]'s workspaces. */
   visibleTo: Set<string>;
+  /** With the lifecycle schema: each deal's creation entry. */
+  history: ReturnType<typeof stageHistoryTable> | null;
+}
+
+/**
+ * Adds a deal; with the lifecycle schema, as the lifecycle migration leaves a deal made before
+ * it: it entered its stage, and closed when that stage is won or lost, at its creation, by its owner.
+ */
+function addDeal(ctx: DealContext, deals: ReturnType<typeof dealTable>, stage: StageRow, row: DealRow): void {
+  if (!ctx.history) return deals.add(row);
+  deals.add({ ...row, stage_entered_at: row.created_at, closed_at: stage.closing ? row.created_at : null });
+  ctx.history.add({ organization_id: row.organization_id, deal_id: row.id, to_stage_id: stage.id, changed_at: row.created_at, changed_by_id: row.owner_id });
 }
 
 /** The columns every deal has, and whether users[0] may see it (sharing it when its mode is shared). */
@@ -547,7 +608,7 @@ function addReferral(
   }
   const party = (person: PersonFacts) => (person.companyId ? companyNames.get(person.companyId)! : person.displayName);
   const { row, visible } = dealBasics(ctx, stage);
-  deals.add({
+  const deal: DealRow = {
     ...row,
     kind: "referral",
     name: `${party(seeker)} → ${party(provider)}`.slice(0, 200),
@@ -558,13 +619,16 @@ function addReferral(
     provider_id: provider.id,
     connector_id: connector.id,
     product_id: rng.chance(0.6) ? rng.pick(productIds) : null,
-  });
+  };
+  addDeal(ctx, deals, stage, deal);
 
   const parties = new Set([seeker.id, provider.id, connector.id]);
   const onSide = { seeker: new Set<string>(), provider: new Set<string>() };
+  let referralSources = 0;
   const facilitator = (person: { id: string; companyId: string | null }, role: "connector" | "referral_source", side: "seeker" | "provider") => {
     if (onSide[side].has(person.id)) return;
     onSide[side].add(person.id);
+    if (role === "referral_source") referralSources++;
     facilitators.add({
       organization_id: ctx.organizationId,
       id: rng.uuid(),
@@ -583,7 +647,9 @@ function addReferral(
       facilitator(contacts.byId.get(person.referredById)!, "referral_source", side);
     }
   }
-  return { id: row.id, visible };
+  // Who may change a deal (deal.rules.ts), among those who can see it at all.
+  const changeable = visible && (owner.id === ctx.users[0].id || ctx.visibleTo.has(row.workspace_id));
+  return { id: row.id, visible, changeable, facts: { id: row.id, stage: stage.key, hasProduct: Boolean(deal.product_id), referralSources } };
 }
 
 function addOpportunity(
@@ -603,7 +669,7 @@ function addOpportunity(
   const closed = stage.key === "won" || stage.key === "lost";
   const { row } = dealBasics(ctx, stage);
   const day = () => new Date(EPOCH + rng.int(0, TWO_YEARS + 365 * 86_400_000));
-  deals.add({
+  addDeal(ctx, deals, stage, {
     ...row,
     kind: "opportunity",
     name: `${companies.names.get(customerId)} — ${pipelineType.replace("_", " ")}${site ? ` at ${site.name}` : ""}`.slice(0, 200),

@@ -10,6 +10,11 @@ export interface Measurement {
   firstError: string | null;
   /** SQL statements per request (service: x-sql-statements of the counting instance; baseline: the statements replayed). */
   sql: { min: number; max: number; mean: number } | null;
+  /**
+   * CPU time (user and system) per request, in ms: the service process's (from /proc, so null
+   * elsewhere), or for a baseline the bench process's, which runs it. PostgreSQL's is in neither.
+   */
+  cpuMsPerRequest: number | null;
 }
 
 /** Collects latencies (ms, sub-millisecond precision), errors and statement counts during a run. */
@@ -50,6 +55,7 @@ export class RunStats {
       errors: this.errors,
       firstError: this.firstError,
       sql: this.sqlCount > 0 ? { min: this.sqlMin, max: this.sqlMax, mean: this.sqlSum / this.sqlCount } : null,
+      cpuMsPerRequest: null,
     };
   }
 }

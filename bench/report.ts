@@ -36,6 +36,8 @@ export interface Report {
   node: string;
   cpus: number;
   quick: boolean;
+  /** --only: the workloads asked for, when not all. */
+  only?: string[] | null;
   secondsPerRun: number;
   poolMax: number;
   dataset: { size: DatasetSize; rows: Record<string, number>; loadSeconds: number };
@@ -106,7 +108,7 @@ function latencyAndErrorTargets(measured: ResultRow[]): Target[] {
 export function renderMarkdown(report: Report): string {
   const lines: string[] = [];
   const { dataset } = report;
-  lines.push(`# dealgraph bench${report.quick ? " (quick)" : ""}`);
+  lines.push(`# dealgraph bench${report.quick ? " (quick)" : ""}${report.only ? ` (only ${report.only.join(", ")})` : ""}`);
   lines.push("");
   lines.push(
     `${report.date} · Node ${report.node} · ${report.cpus} CPUs · ${report.secondsPerRun} s per run · ` +
@@ -120,18 +122,20 @@ export function renderMarkdown(report: Report): string {
         .join(" · "),
   );
   lines.push("");
-  lines.push("| Workload | Conn | req/s | p50 ms | p99 ms | Errors | SQL/req | Peak RSS MB | Baseline req/s | Baseline p50 ms | Ratio |");
-  lines.push("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+  lines.push(
+    "| Workload | Conn | req/s | p50 ms | p99 ms | Errors | SQL/req | CPU ms/req | Peak RSS MB | Baseline req/s | Baseline p50 ms | Baseline SQL/req | Baseline CPU ms/req | Ratio |",
+  );
+  lines.push("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
   for (const row of report.rows) {
     if (row.skipped) {
-      lines.push(`| ${row.workload} | — | ${row.skipped} | | | | | | | | |`);
+      lines.push(`| ${row.workload} | — | ${row.skipped} | | | | | | | | | | | |`);
       continue;
     }
     const s = row.service;
     const b = row.baseline;
     lines.push(
-      `| ${row.workload} | ${row.connections} | ${rate(s)} | ${ms(s?.p50Ms)} | ${ms(s?.p99Ms)} | ${s ? s.errors : "—"} | ${sql(s)} | ` +
-        `${mb(row.peakRssMb)} | ${rate(b)} | ${ms(b?.p50Ms)} | ${row.ratio === null ? "—" : `${row.ratio.toFixed(2)}×`} |`,
+      `| ${row.workload} | ${row.connections} | ${rate(s)} | ${ms(s?.p50Ms)} | ${ms(s?.p99Ms)} | ${s ? s.errors : "—"} | ${sql(s)} | ${ms(s?.cpuMsPerRequest ?? undefined)} | ` +
+        `${mb(row.peakRssMb)} | ${rate(b)} | ${ms(b?.p50Ms)} | ${sql(b)} | ${ms(b?.cpuMsPerRequest ?? undefined)} | ${row.ratio === null ? "—" : `${row.ratio.toFixed(2)}×`} |`,
     );
   }
   lines.push("");

@@ -19,14 +19,16 @@ import { judgeTargets, PageSizeCheck, renderMarkdown, Report, ResultRow, writeRe
 import { RunningService, startService } from "./service";
 import { Workload, workloads } from "./workloads";
 
-const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench [-- --quick] [--keep] [--seconds N] [--warmup N]
+const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench [-- --quick] [--keep] [--seconds N] [--warmup N] [--only NAMES]
 
   DATABASE_URL  a PostgreSQL server (required). The bench creates a database of its own
                 there (dealgraph_bench_…), and drops it at the end.
   --quick       a twentieth of the data set and 1 s runs: the whole bench in under a minute
   --keep        keep the bench database (its name is printed)
   --seconds N   length of each timed run (default 10, quick 1)
-  --warmup N    length of each warm-up (default 3, quick 0.5)`;
+  --warmup N    length of each warm-up (default 3, quick 0.5)
+  --only NAMES  only the workloads whose names start with one of these (comma-separated),
+                e.g. --only updateReferralOpportunity,moveDeal`;
 
 const CONCURRENCY = [1, 10];
 const PAGE_SIZES = [10, 100];
@@ -39,6 +41,7 @@ interface Options {
   keep: boolean;
   seconds: number;
   warmup: number;
+  only: string[] | null;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -49,6 +52,7 @@ function parseOptions(argv: string[]): Options {
       keep: { type: "boolean", default: false },
       seconds: { type: "string" },
       warmup: { type: "string" },
+      only: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -68,6 +72,7 @@ function parseOptions(argv: string[]): Options {
     keep: values.keep!,
     seconds: seconds(values.seconds, values.quick ? 1 : 10, "seconds"),
     warmup: seconds(values.warmup, values.quick ? 0.5 : 3, "warmup"),
+    only: values.only ? values.only.split(",").map((name) => name.trim()).filter(Boolean) : null,
   };
 }
 
@@ -139,7 +144,9 @@ async function main(): Promise<void> {
     const rows: ResultRow[] = [];
     const notes: Report["notes"] = [];
     const pageSizeChecks: PageSizeCheck[] = [];
-    for (const workload of workloads(dataset)) {
+    const chosen = workloads(dataset).filter((workload) => !options.only || options.only.some((name) => workload.name.startsWith(name)));
+    if (chosen.length === 0) throw new Error(`--only ${options.only!.join(",")} names no workload`);
+    for (const workload of chosen) {
       const result = await benchWorkload(bench, workload);
       rows.push(...result.rows);
       notes.push(...result.notes.map((note) => ({ workload: workload.name, note })));
@@ -152,6 +159,7 @@ async function main(): Promise<void> {
       node: process.versions.node,
       cpus: os.cpus().length,
       quick: options.quick,
+      only: options.only,
       secondsPerRun: options.seconds,
       poolMax,
       dataset: { size: dataset.size, rows: dataset.rows, loadSeconds: dataset.loadSeconds },
@@ -197,8 +205,13 @@ async function benchWorkload(bench: Bench, workload: Workload): Promise<{ rows: 
   const notes: string[] = [];
   if (operation.dropped.length > 0) notes.push(`not in the schema, so not selected: ${operation.dropped.join(", ")}`);
 
-  const send = (variables: Record<string, unknown>) => postGraphQL(counting.url, apiKey, { query: operation.query, variables });
-  const problem = responseProblem(await send(workload.variables(0)));
+  // Writes to existing deals take their variables from one running count (see Workload.changes).
+  let requests = 0;
+  const variables = workload.changes ? () => workload.variables(requests++) : workload.variables;
+  const versionsBefore = workload.changes ? await sumOfVersions(bench.pool, workload.changes.dealIds) : 0;
+
+  const send = (vars: Record<string, unknown>) => postGraphQL(counting.url, apiKey, { query: operation.query, variables: vars });
+  const problem = responseProblem(await send(variables(0)));
   if (problem) notes.push(`the first request failed: ${problem}`);
   let pageSizeCheck: PageSizeCheck | undefined;
   if (workload.pageSize) {
@@ -206,18 +219,20 @@ async function benchWorkload(bench: Bench, workload: Workload): Promise<{ rows: 
     for (const first of PAGE_SIZES) pageSizeCheck.statements[first] = (await send(workload.pageSize(first))).sqlStatements;
   }
 
-  const sql = await statementsPerRequest(send, workload);
-  const setup = await prepareBaseline({ ...bench, workload, operation });
+  const sql = await statementsPerRequest(send, variables);
+  const setup = await prepareBaseline({ ...bench, workload, variables, operation });
   notes.push(...setup.notes);
 
   log(`${workload.name}: service warm-up`);
-  const body = (i: number) => JSON.stringify({ query: operation.query, variables: workload.variables(i) });
+  const body = (i: number) => JSON.stringify({ query: operation.query, variables: variables(i) });
   await driveService({ url: service.url, apiKey, connections: Math.max(...CONCURRENCY), seconds: options.warmup, body });
   const rows: ResultRow[] = [];
   for (const connections of CONCURRENCY) {
     await service.waitIdle();
     service.resetWindow();
-    const measured = { ...(await driveService({ url: service.url, apiKey, connections, seconds: options.seconds, body })), sql };
+    const cpuBefore = service.cpuSeconds();
+    const run = await driveService({ url: service.url, apiKey, connections, seconds: options.seconds, body });
+    const measured = { ...run, sql, cpuMsPerRequest: cpuPerRequest(cpuBefore, service.cpuSeconds(), run.requests) };
     log(`${workload.name} @${connections}: ${measured.requestsPerSecond.toFixed(0)} req/s, p50 ${measured.p50Ms.toFixed(2)} ms, ${measured.errors} errors`);
     const peakRssMb = service.windowPeakRssMb();
     rows.push({ workload: workload.name, connections, service: measured, peakRssMb, baseline: null, ratio: null, targetRatio: workload.targetRatio });
@@ -226,24 +241,43 @@ async function benchWorkload(bench: Bench, workload: Workload): Promise<{ rows: 
 
   if (setup.baseline) {
     log(`${workload.name}: baseline warm-up`);
-    await runBaseline(setup.baseline, workload.variables, Math.max(...CONCURRENCY), options.warmup);
+    await runBaseline(setup.baseline, variables, Math.max(...CONCURRENCY), options.warmup);
     for (const row of rows) {
-      row.baseline = await runBaseline(setup.baseline, workload.variables, row.connections!, options.seconds);
+      row.baseline = await runBaseline(setup.baseline, variables, row.connections!, options.seconds);
       row.ratio = row.service!.requestsPerSecond / row.baseline.requestsPerSecond;
       log(`${workload.name} @${row.connections}: baseline ${row.baseline.requestsPerSecond.toFixed(0)} req/s, ratio ${row.ratio.toFixed(2)}`);
     }
   }
+  if (workload.changes) {
+    const wrote = (await sumOfVersions(bench.pool, workload.changes.dealIds)) - versionsBefore;
+    notes.push(
+      wrote === requests
+        ? `every request wrote: ${requests} requests (checks, captures, warm-ups, timed runs, baselines), the deals' versions rose by ${wrote}`
+        : `${requests} requests, but the deals' versions rose by ${wrote}: ${requests - wrote} wrote nothing or failed`,
+    );
+  }
   return { rows, notes, pageSizeCheck };
+}
+
+/** The sum of the deals' versions: one more with every write that changes a deal. */
+async function sumOfVersions(pool: Pool, dealIds: string[]): Promise<number> {
+  const { rows } = await pool.query<{ sum: string | null }>("SELECT sum(version) FROM pipeline_deal WHERE id = ANY($1::uuid[])", [dealIds]);
+  return Number(rows[0].sum ?? 0);
+}
+
+/** The service's CPU time (user and system) per request during a run, in ms; null without /proc. */
+function cpuPerRequest(before: number | null, after: number | null, requests: number): number | null {
+  return before === null || after === null || requests === 0 ? null : ((after - before) * 1000) / requests;
 }
 
 /** SQL statements per request, over a few requests with the workload's varying variables. */
 async function statementsPerRequest(
   send: (variables: Record<string, unknown>) => ReturnType<typeof postGraphQL>,
-  workload: Workload,
+  variables: Workload["variables"],
 ): Promise<Measurement["sql"]> {
   const counts: number[] = [];
   for (let i = 1; i <= STATEMENT_PROBES; i++) {
-    const { sqlStatements } = await send(workload.variables(i));
+    const { sqlStatements } = await send(variables(i));
     if (sqlStatements !== null) counts.push(sqlStatements);
   }
   if (counts.length === 0) return null;

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -10,6 +10,8 @@ export interface RunningService {
   peakRssMb(): number | null;
   windowPeakRssMb(): number | null;
   resetWindow(): void;
+  /** CPU time (user and system, all threads) the service has used since it started, in seconds; null without /proc. */
+  cpuSeconds(): number | null;
   /**
    * Resolves once the service has stopped using CPU: after a timed run it is still answering
    * the requests that were in flight when the load stopped, and the next run must not pay for them.
@@ -77,6 +79,10 @@ export async function startService({
     peakRssMb: () => rss.peak(),
     windowPeakRssMb: () => rss.windowPeak(),
     resetWindow: () => rss.resetWindow(),
+    cpuSeconds: () => {
+      const ticks = cpuTicks(child.pid!);
+      return ticks === null ? null : ticks / CLOCK_TICKS;
+    },
     waitIdle: () => waitIdle(child.pid!),
     output: () => output,
     stop: () => stop(child, exited, rss.stop),
@@ -130,24 +136,35 @@ function sampleRss(pid: number) {
 const IDLE_SAMPLE_MS = 50;
 const IDLE_TIMEOUT_MS = 30_000;
 
+/** User plus system CPU time of a process, in clock ticks (Linux: /proc/<pid>/stat); null elsewhere. */
+function cpuTicks(pid: number): number | null {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
+
+/** Clock ticks per second, the unit of /proc/<pid>/stat's CPU times (100 on Linux, nearly always). */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
 /** Waits for two consecutive samples without CPU time spent (Linux: /proc/<pid>/stat); elsewhere waits a second. */
 async function waitIdle(pid: number): Promise<void> {
-  const cpuTicks = () => {
-    try {
-      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-      const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-      return Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return null;
-    }
-  };
-  let last = cpuTicks();
+  let last = cpuTicks(pid);
   if (last === null) return sleep(1_000);
   const deadline = Date.now() + IDLE_TIMEOUT_MS;
   let quiet = 0;
   while (quiet < 2 && Date.now() < deadline) {
     await sleep(IDLE_SAMPLE_MS);
-    const now = cpuTicks();
+    const now = cpuTicks(pid);
     quiet = now === last ? quiet + 1 : 0;
     last = now;
   }

@@ -14,6 +14,14 @@ export interface Workload {
   respond?: ResponseBuilder;
   /** The issue's target for the ratio to the baseline at 10 connections. */
   targetRatio?: number;
+  /**
+   * Writes to existing deals. The service writes nothing for a request that changes nothing,
+   * so every request must change its deal: `variables` is then called with one running count
+   * for all of the workload's requests (checks, captures, warm-ups, timed runs, baselines), never
+   * the same number twice, and the bench checks afterwards that the deals' versions rose by one
+   * per request.
+   */
+  changes?: { dealIds: string[] };
 }
 
 const PARTY = "type id firstName lastName email name company { id name }";
@@ -42,13 +50,25 @@ const OPPORTUNITY = `
   visibilityMode createdAt updatedAt`;
 const PERSON = "id type firstName lastName email company { id name } referredBy { id firstName lastName }";
 
+const LIFECYCLE = "version stageEnteredAt closedAt archivedAt";
+const DEAL = `
+  id name version stage { id key label } stageEnteredAt closedAt archivedAt updatedAt
+  stageHistory { fromStage { id } toStage { id } changedAt secondsInFromStage changedBy { id } }`;
+
 const connectionOf = (fields: string) => `totalCount edges { cursor node { ${fields} } } pageInfo { hasNextPage endCursor }`;
 
 const LIST_SIZE = 100;
+/** The REFERRAL stages the move workload takes its deals back and forth between. */
+const MOVE_STAGES = ["lead", "introduced"] as const;
 
 /** The workloads, in the order they run: reads first, so the lists read the loaded data set, then writes. */
 export function workloads(dataset: Dataset): Workload[] {
-  const { contactIds, productIds, customers, visibleReferralIds } = dataset;
+  const { contactIds, productIds, customers, visibleReferralIds, changeableReferrals, referralStageIds } = dataset;
+  // Deals users[0] may change. The updates take those of one shape (a product, no referral
+  // sources), so that every update sends the same statements and the baseline replays exactly
+  // them; the moves (whose answer reads no product or facilitators) take those in the first stage.
+  const updated = changeableReferrals.filter((deal) => deal.hasProduct && deal.referralSources === 0).map((deal) => deal.id);
+  const moved = changeableReferrals.filter((deal) => deal.stage === MOVE_STAGES[0]).map((deal) => deal.id);
   const list = (first: number) => ({ first });
   return [
     {
@@ -129,6 +149,33 @@ export function workloads(dataset: Dataset): Workload[] {
         };
       },
       targetRatio: 0.3,
+    },
+    {
+      // Request n changes deal n mod N; each visit to a deal gives it another name and the
+      // other of two values, so every request writes.
+      name: "updateReferralOpportunity",
+      document: `mutation UpdateReferralOpportunity($id: ID!, $input: UpdateReferralOpportunityInput!) {
+        updateReferralOpportunity(id: $id, input: $input) { success message data { ${REFERRAL} ${LIFECYCLE} } } }`,
+      variables: (n) => {
+        const round = Math.floor(n / updated.length);
+        return {
+          id: updated[n % updated.length],
+          input: { name: `Warm introduction, revision ${round + 1}`, expectedValue: round % 2 === 0 ? 12_500 : 15_000.5 },
+        };
+      },
+      changes: { dealIds: updated },
+    },
+    {
+      // Request n moves deal n mod N (all loaded in the first stage) to the second stage on its
+      // 1st, 3rd, … visit and back on its 2nd, 4th, …: every request moves its deal.
+      name: "moveDeal",
+      document: `mutation MoveDeal($id: ID!, $stageId: ID!) {
+        moveDeal(id: $id, stageId: $stageId) { success message data { ${DEAL} } } }`,
+      variables: (n) => ({
+        id: moved[n % moved.length],
+        stageId: referralStageIds[MOVE_STAGES[(Math.floor(n / moved.length) + 1) % 2]],
+      }),
+      changes: { dealIds: moved },
     },
   ];
 }

@@ -1,0 +1,207 @@
+import "reflect-metadata";
+import { parseArgs } from "node:util";
+import { Client, Pool } from "pg";
+import { AbstractLogger, DataSource, LogLevel, LogMessage } from "typeorm";
+import { createDataSource, SESSION_OPTIONS } from "../src/core/db/data-source";
+import { runMigrations } from "../src/core/db/database";
+import { migrations } from "../src/core/db/migrations";
+import { DealLifecycle1764028800000 } from "../src/core/db/migrations/1764028800000-deal-lifecycle";
+import { FULL_SIZE, loadDataset, QUICK_SIZE } from "./dataset";
+
+const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench:migration [-- --quick] [--keep]
+
+Times the deal-lifecycle migration (${DealLifecycle1764028800000.name}) on the bench's data set:
+creates a database of its own (dealgraph_migration_…), migrates it up to the migration before,
+loads the data set as it stood then, runs that one migration as the service's migrate does and
+checks what it left; then drops the database.
+
+  --quick   the bench's quick data set (a twentieth)
+  --keep    keep the database (its name is printed)`;
+
+/** Statements of the timed migration slower than this are listed with their duration. */
+const STATEMENT_REPORT_MS = 1;
+
+const started = performance.now();
+function log(message: string): void {
+  process.stderr.write(`[migration ${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { quick: { type: "boolean", default: false }, keep: { type: "boolean", default: false }, help: { type: "boolean", short: "h" } },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) throw new Error(`DATABASE_URL is required.\n\n${USAGE}`);
+  const target = migrations.findIndex((migration) => migration === DealLifecycle1764028800000);
+  if (target < 0) throw new Error(`${DealLifecycle1764028800000.name} is not in the migration list`);
+
+  const name = `dealgraph_migration_${new Date().toISOString().replace(/\D/g, "").slice(0, 14)}_${process.pid}`;
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  await onServer(serverUrl, `CREATE DATABASE ${name}`);
+  const drop = async () => {
+    if (values.keep) return log(`kept the database ${name}`);
+    await onServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    log(`dropped the database ${name}`);
+  };
+  process.once("SIGINT", () => {
+    log("interrupted; dropping the database");
+    void drop().finally(() => process.exit(130));
+  });
+
+  try {
+    const before = migrations.slice(0, target);
+    log(`created ${name}; migrating up to ${before[before.length - 1].name}`);
+    await migrate(databaseUrl, before);
+
+    const pool = new Pool({ connectionString: databaseUrl, max: 2, options: SESSION_OPTIONS });
+    pool.on("error", () => undefined);
+    let counts: Record<string, number>;
+    try {
+      const dataset = await loadDataset(pool, values.quick ? QUICK_SIZE : FULL_SIZE, { lifecycle: false });
+      log(`loaded the ${values.quick ? "quick" : "full"} data set in ${dataset.loadSeconds.toFixed(1)} s`);
+      // As a production table is: vacuumed (hint bits set, visibility map built) and analysed.
+      await pool.query("VACUUM (ANALYZE) pipeline_deal");
+      counts = await rowCounts(pool);
+    } finally {
+      await pool.end();
+    }
+    console.log(`\nBefore ${DealLifecycle1764028800000.name}:`);
+    console.log(
+      `  pipeline_deal ${fmt(counts.deals)} rows (${fmt(counts.referrals)} referrals, ${fmt(counts.opportunities)} opportunities; ` +
+        `${fmt(counts.closed)} in a won or lost stage), ${counts.tableMb.toFixed(1)} MB with its indexes`,
+    );
+
+    const timing = await migrate(databaseUrl, migrations);
+    if (timing.applied.length !== 1 || timing.applied[0] !== DealLifecycle1764028800000.name) {
+      throw new Error(`expected to apply ${DealLifecycle1764028800000.name} alone, applied: ${timing.applied.join(", ") || "nothing"}`);
+    }
+    console.log(`\n${DealLifecycle1764028800000.name} took ${(timing.ms / 1000).toFixed(2)} s (migrate, one transaction), of which:`);
+    for (const statement of timing.statements) console.log(`  ${statement.ms.toFixed(0).padStart(7)} ms  ${statement.sql}`);
+    console.log(
+      "  The migration is one transaction and its first ALTER TABLE takes pipeline_deal's ACCESS EXCLUSIVE lock:\n" +
+        "  every read and write of deals waits from there to COMMIT.",
+    );
+
+    const checks = await verify(databaseUrl);
+    console.log("\nAfter it:");
+    for (const check of checks) console.log(`  ${check.ok ? "✓" : "✗"} ${check.name}: ${check.detail}`);
+    return checks.every((check) => check.ok) ? 0 : 1;
+  } finally {
+    await drop();
+  }
+}
+
+interface Timing {
+  applied: string[];
+  ms: number;
+  statements: Array<{ ms: number; sql: string }>;
+}
+
+/**
+ * Runs the pending ones of `list` as the service's migrate does (runMigrations: advisory lock,
+ * one transaction per migration), over one connection, timing the whole and every statement
+ * that took longer than STATEMENT_REPORT_MS.
+ */
+async function migrate(url: string, list: typeof migrations): Promise<Timing> {
+  const logger = new StatementTimes();
+  const base = createDataSource({ url, poolMax: 1 });
+  const dataSource = new DataSource({ ...base.options, migrations: list, logger, maxQueryExecutionTime: STATEMENT_REPORT_MS });
+  await dataSource.initialize();
+  try {
+    const start = performance.now();
+    const applied = await runMigrations(dataSource);
+    return { applied, ms: performance.now() - start, statements: logger.slow };
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** Keeps TypeORM's "slow query" reports (every statement over maxQueryExecutionTime), quietly. */
+class StatementTimes extends AbstractLogger {
+  readonly slow: Array<{ ms: number; sql: string }> = [];
+
+  override logQuerySlow(time: number, query: string): void {
+    this.slow.push({ ms: time, sql: query.replace(/\s+/g, " ").trim().slice(0, 110) });
+  }
+
+  protected writeLog(_level: LogLevel, _message: LogMessage | LogMessage[]): void {}
+}
+
+async function rowCounts(pool: Pool): Promise<{ deals: number; referrals: number; opportunities: number; closed: number; tableMb: number }> {
+  const { rows } = await pool.query(`
+    SELECT count(*)::int AS deals,
+           count(*) FILTER (WHERE kind = 'referral')::int AS referrals,
+           count(*) FILTER (WHERE kind = 'opportunity')::int AS opportunities,
+           count(*) FILTER (WHERE stage.is_won OR stage.is_lost)::int AS closed,
+           pg_total_relation_size('pipeline_deal') / 1048576.0 AS "tableMb"
+      FROM pipeline_deal JOIN stage ON stage.id = pipeline_deal.stage_id`);
+  return { ...rows[0], tableMb: Number(rows[0].tableMb) };
+}
+
+/** What the migration promises for every deal that existed before it. */
+async function verify(url: string): Promise<Array<{ name: string; ok: boolean; detail: string }>> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const one = async (sql: string) => Number((await client.query(sql)).rows[0].n);
+    const deals = await one("SELECT count(*) AS n FROM pipeline_deal");
+    const history = await one("SELECT count(*) AS n FROM deal_stage_change");
+    const notOne = await one(`
+      SELECT count(*) AS n FROM pipeline_deal deal
+       WHERE (SELECT count(*) FROM deal_stage_change h WHERE h.organization_id = deal.organization_id AND h.deal_id = deal.id) <> 1`);
+    const wrongEntry = await one(`
+      SELECT count(*) AS n FROM deal_stage_change h JOIN pipeline_deal deal ON deal.organization_id = h.organization_id AND deal.id = h.deal_id
+       WHERE h.from_stage_id IS NOT NULL OR h.to_stage_id <> deal.stage_id OR h.changed_at <> deal.created_at OR h.changed_by_id <> deal.owner_id`);
+    const entered = await one("SELECT count(*) AS n FROM pipeline_deal WHERE stage_entered_at IS DISTINCT FROM created_at");
+    const closedCounts = (
+      await client.query(`
+        SELECT count(*) FILTER (WHERE stage.is_won OR stage.is_lost)::int AS closing,
+               count(*) FILTER (WHERE deal.closed_at IS NOT NULL)::int AS closed,
+               count(*) FILTER (WHERE (deal.closed_at IS NOT NULL) <> (stage.is_won OR stage.is_lost)
+                                   OR deal.closed_at IS DISTINCT FROM CASE WHEN stage.is_won OR stage.is_lost THEN deal.created_at END)::int AS wrong
+          FROM pipeline_deal deal JOIN stage ON stage.id = deal.stage_id`)
+    ).rows[0];
+    const other = await one("SELECT count(*) AS n FROM pipeline_deal WHERE version <> 1 OR archived_at IS NOT NULL OR archived_by_id IS NOT NULL");
+    return [
+      { name: "one history row per deal", ok: notOne === 0 && history === deals, detail: `${fmt(history)} rows for ${fmt(deals)} deals; ${fmt(notOne)} deals without exactly one` },
+      { name: "each is the creation entry", ok: wrongEntry === 0, detail: `${fmt(wrongEntry)} not (no from stage, to the deal's stage, at created_at, by the owner)` },
+      { name: "stage_entered_at = created_at", ok: entered === 0, detail: `${fmt(entered)} deals differ` },
+      {
+        name: "closed_at set exactly for deals in won/lost stages (= created_at)",
+        ok: closedCounts.wrong === 0 && closedCounts.closed === closedCounts.closing,
+        detail: `${fmt(closedCounts.closed)} closed, ${fmt(closedCounts.closing)} in won/lost stages, ${fmt(closedCounts.wrong)} wrong`,
+      },
+      { name: "version 1, not archived", ok: other === 0, detail: `${fmt(other)} deals differ` },
+    ];
+  } finally {
+    await client.end();
+  }
+}
+
+async function onServer(url: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`migration timing failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
