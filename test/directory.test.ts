@@ -270,4 +270,48 @@ describe("the directory: companies, people, products, sites, stages", () => {
       expect(viaExecute.sql).toBe(3); // no API key lookup
     });
   });
+
+  describe("sites and missing ids", () => {
+    it("lists sites by name, of one company or all, and a company lists its own", async () => {
+      const [north, south] = [await createCompany(service.db, owner.organizationId, "North"), await createCompany(service.db, owner.organizationId, "South")];
+      for (const [companyId, name] of [[north.id, "b Yard"], [north.id, "A Plant"], [south.id, "Depot"]]) {
+        dataOf(await service.http(CREATE_SITE, { input: { companyId, name } }, as(owner)));
+      }
+      const list = await service.http(
+        `query ($filter: SiteFilter) { sites(first: 10, filter: $filter) { totalCount edges { node { id name company { id } } } } }`,
+        { filter: { companyId: north.id.toUpperCase() } },
+        as(owner),
+      );
+      expect(dataOf(list).sites.edges.map((e: any) => e.node.name)).toEqual(["A Plant", "b Yard"]);
+      expect(dataOf(list).sites.totalCount).toBe(2);
+      const theirs = await service.http(`{ sites(first: 10, filter: null) { totalCount } }`, {}, as(other));
+      expect(dataOf(theirs).sites.totalCount).toBe(0);
+      const companies = await service.http(
+        `query ($filter: CompanyFilter) { companies(first: 10, filter: $filter) { edges { node { name sites { name } } } } }`,
+        { filter: { search: "th" } },
+        as(owner),
+      );
+      expect(dataOf(companies).companies.edges.map((e: any) => e.node)).toEqual([
+        { name: "North", sites: [{ name: "A Plant" }, { name: "b Yard" }] },
+        { name: "South", sites: [{ name: "Depot" }] },
+      ]);
+      // The key, the page, and the sites of every company of the page in one statement.
+      expect(companies.sql).toBe(3);
+    });
+
+    it("answers a missing id with null and NOT_FOUND, and its siblings still answer", async () => {
+      const company = await createCompany(service.db, owner.organizationId, "Present");
+      const missing = "00000000-0000-4000-8000-000000000000";
+      const result = await service.http(
+        `query ($here: ID!, $gone: ID!) { here: company(id: $here) { id name } gone: company(id: $gone) { id } deal: pipelineDeal(id: $gone) { id } }`,
+        { here: company.id, gone: missing },
+        as(owner),
+      );
+      expect(result.body.data).toEqual({ here: { id: company.id, name: "Present" }, gone: null, deal: null });
+      expect(result.body.errors!.map((e) => [e.path, e.extensions!.code])).toEqual([
+        [["gone"], "NOT_FOUND"],
+        [["deal"], "NOT_FOUND"],
+      ]);
+    });
+  });
 });

@@ -134,6 +134,24 @@ export function createLoaders(db: EntityManager, viewer: Viewer) {
     return dealIds.map((id) => byDeal.get(id) ?? []);
   }, []);
 
+  const site = byId(db, Site, organizationId);
+
+  /** Each company's sites, by name; primes `site`. */
+  const sitesByCompany = new Loader<Site[]>(async (companyIds) => {
+    const qb = db
+      .getRepository(Site)
+      .createQueryBuilder("site")
+      .where("site.organization_id = :organizationId AND site.company_id = ANY(:companyIds)", { organizationId, companyIds })
+      .orderBy("lower(site.name)")
+      .addOrderBy("site.id");
+    const byCompany = new Map<string, Site[]>();
+    for (const found of entitiesFromRaw<Site>(qb, await qb.getRawMany())) {
+      site.prime(found.id, found);
+      byCompany.set(found.companyId, [...(byCompany.get(found.companyId) ?? []), found]);
+    }
+    return companyIds.map((id) => byCompany.get(id) ?? []);
+  }, []);
+
   const loaders = {
     organization: byId(db, Organization),
     workspace,
@@ -141,7 +159,8 @@ export function createLoaders(db: EntityManager, viewer: Viewer) {
     primeEmployer,
     company,
     product: byId(db, Product, organizationId),
-    site: byId(db, Site, organizationId),
+    site,
+    sitesByCompany,
     stage: byId(db, Stage),
     deal,
     facilitatorsByDeal,

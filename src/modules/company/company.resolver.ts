@@ -1,8 +1,9 @@
-import { Arg, Args, Ctx, ID, Mutation, ObjectType, Query, Resolver } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../core/context/context";
 import { orNotFound } from "../../core/errors/errors";
 import { payload, PayloadType } from "../../core/graphql/payload";
 import { ConnectionType, PageArgs } from "../../core/pagination/connection";
+import { Site } from "../site/site.entity";
 import { Company } from "./company.entity";
 import { CompanyFilter, CreateCompanyInput } from "./company.inputs";
 import { companyService } from "./company.service";
@@ -15,7 +16,10 @@ class CreateCompanyPayload extends PayloadType(Company) {}
 
 @Resolver(() => Company)
 export class CompanyResolver {
-  @Query(() => Company, { description: "A company of your organization." })
+  @Query(() => Company, {
+    nullable: true,
+    description:
+      "A company of your organization. Null, with a NOT_FOUND error, when the id names nothing you can see; the rest of the request still answers." })
   async company(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Company> {
     return orNotFound(await ctx.loaders.company.load(id), "Company", id);
   }
@@ -32,5 +36,10 @@ export class CompanyResolver {
   @Mutation(() => CreateCompanyPayload)
   async createCompany(@Arg("input") input: CreateCompanyInput, @Ctx() ctx: Context) {
     return payload("Company created successfully", await companyService.create(ctx, input));
+  }
+
+  @FieldResolver(() => [Site], { description: "The company's sites, by name: what an opportunity's siteId may name for this customer." })
+  sites(@Root() company: Company, @Ctx() { loaders }: Context): Site[] | Promise<Site[]> {
+    return loaders.sitesByCompany.get(company.id);
   }
 }

@@ -16,7 +16,10 @@ class PipelineDealPayload extends PayloadType(PipelineDeal as unknown as ClassTy
 /** Fields every kind of deal shares; ReferralOpportunity and Opportunity inherit these resolvers. */
 @Resolver(() => PipelineDeal)
 export class PipelineDealResolver {
-  @Query(() => PipelineDeal, { description: "Any deal you can see, by id: a ReferralOpportunity or an Opportunity." })
+  @Query(() => PipelineDeal, {
+    nullable: true,
+    description:
+      "Any deal you can see, by id: a ReferralOpportunity or an Opportunity. Null, with a NOT_FOUND error, when the id names nothing you can see; the rest of the request still answers." })
   async pipelineDeal(@Arg("id", () => ID) id: string, @Ctx() { loaders }: Context): Promise<PipelineDeal> {
     return orNotFound(await loaders.deal.load(id), "Deal", id);
   }

@@ -22,7 +22,10 @@ class UpdateOpportunityPayload extends PayloadType(Opportunity) {}
 
 @Resolver(() => Opportunity)
 export class OpportunityResolver {
-  @Query(() => Opportunity, { description: "A sales opportunity you can see." })
+  @Query(() => Opportunity, {
+    nullable: true,
+    description:
+      "A sales opportunity you can see. Null, with a NOT_FOUND error, when the id names nothing you can see; the rest of the request still answers." })
   async opportunity(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Opportunity> {
     const deal = await ctx.loaders.deal.load(id);
     if (!(deal instanceof Opportunity)) throw new NotFoundError("Opportunity", id);

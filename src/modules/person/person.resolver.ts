@@ -16,7 +16,10 @@ class CreatePersonPayload extends PayloadType(Person) {}
 
 @Resolver(() => Person)
 export class PersonResolver {
-  @Query(() => Person, { description: "A person of your organization." })
+  @Query(() => Person, {
+    nullable: true,
+    description:
+      "A person of your organization. Null, with a NOT_FOUND error, when the id names nothing you can see; the rest of the request still answers." })
   async person(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Person> {
     return orNotFound(await ctx.loaders.person.load(id), "Person", id);
   }

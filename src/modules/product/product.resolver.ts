@@ -12,7 +12,10 @@ class CreateProductPayload extends PayloadType(Product) {}
 
 @Resolver(() => Product)
 export class ProductResolver {
-  @Query(() => Product, { description: "A product of your organization." })
+  @Query(() => Product, {
+    nullable: true,
+    description:
+      "A product of your organization. Null, with a NOT_FOUND error, when the id names nothing you can see; the rest of the request still answers." })
   async product(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Product> {
     return orNotFound(await ctx.loaders.product.load(id), "Product", id);
   }

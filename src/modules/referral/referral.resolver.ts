@@ -22,7 +22,10 @@ class UpdateReferralOpportunityPayload extends PayloadType(ReferralOpportunity) 
 
 @Resolver(() => ReferralOpportunity)
 export class ReferralOpportunityResolver {
-  @Query(() => ReferralOpportunity, { description: "A referral opportunity you can see, by id." })
+  @Query(() => ReferralOpportunity, {
+    nullable: true,
+    description:
+      "A referral opportunity you can see, by id. Null, with a NOT_FOUND error, when the id names nothing you can see; the rest of the request still answers." })
   async referralOpportunity(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<ReferralOpportunity> {
     const deal = await ctx.loaders.deal.load(id);
     if (!(deal instanceof ReferralOpportunity)) throw new NotFoundError("Referral opportunity", id);

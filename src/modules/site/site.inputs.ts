@@ -19,3 +19,16 @@ export class CreateSiteInput extends MutationInput {
   @MaxLength(1000)
   address?: string | null;
 }
+
+@InputType({ description: "Narrows sites; every condition given must hold." })
+export class SiteFilter {
+  @Field(() => ID, { nullable: true, description: "Sites of this company." })
+  @IsOptional()
+  @IsUUID("all", { message: "companyId must be a UUID" })
+  companyId?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Part of the name, any case." })
+  @IsOptional()
+  @MaxLength(200)
+  search?: string | null;
+}

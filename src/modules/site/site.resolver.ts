@@ -1,20 +1,32 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../core/context/context";
 import { orNotFound, required } from "../../core/errors/errors";
 import { payload, PayloadType } from "../../core/graphql/payload";
 import { Company } from "../company/company.entity";
+import { ConnectionType, PageArgs } from "../../core/pagination/connection";
 import { Site } from "./site.entity";
-import { CreateSiteInput } from "./site.inputs";
+import { CreateSiteInput, SiteFilter } from "./site.inputs";
 import { siteService } from "./site.service";
 
 @ObjectType()
 class CreateSitePayload extends PayloadType(Site) {}
 
+@ObjectType()
+class SiteConnection extends ConnectionType(Site) {}
+
 @Resolver(() => Site)
 export class SiteResolver {
-  @Query(() => Site, { description: "A site of your organization." })
+  @Query(() => Site, {
+    nullable: true,
+    description:
+      "A site of your organization. Null, with a NOT_FOUND error, when the id names nothing you can see; the rest of the request still answers." })
   async site(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Site> {
     return orNotFound(await ctx.loaders.site.load(id), "Site", id);
+  }
+
+  @Query(() => SiteConnection, { description: "Sites of your organization, by name: the ids an opportunity's siteId takes." })
+  sites(@Args() page: PageArgs, @Arg("filter", () => SiteFilter, { nullable: true }) filter: SiteFilter | null, @Ctx() ctx: Context) {
+    return siteService.list(ctx, page, filter);
   }
 
   @Mutation(() => CreateSitePayload)

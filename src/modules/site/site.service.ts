@@ -1,8 +1,10 @@
 import { Context } from "../../core/context/context";
 import { insertRow } from "../../core/db/insert";
 import { InputProblems } from "../../core/errors/field-errors";
+import { OrderDirection, PageArgs, paginate } from "../../core/pagination/connection";
+import { likePattern } from "../../core/validation/rules";
 import { Site } from "./site.entity";
-import { CreateSiteInput } from "./site.inputs";
+import { CreateSiteInput, SiteFilter } from "./site.inputs";
 
 export const siteService = {
   async create({ db, viewer, loaders }: Context, input: CreateSiteInput): Promise<Site> {
@@ -19,5 +21,17 @@ export const siteService = {
     });
     loaders.site.prime(site.id, site);
     return site;
+  },
+
+  /** The sites of the organization, by name; filter: null means no filter. */
+  list({ db, viewer }: Context, page: PageArgs, given: SiteFilter | null = {}) {
+    const filter = given ?? {};
+    const qb = db
+      .getRepository(Site)
+      .createQueryBuilder("site")
+      .where("site.organization_id = :organizationId", { organizationId: viewer.organizationId });
+    if (filter.companyId) qb.andWhere("site.company_id = :companyId", { companyId: filter.companyId.toLowerCase() });
+    if (filter.search?.trim()) qb.andWhere("site.name ILIKE :search", { search: likePattern(filter.search) });
+    return paginate(qb, page, { name: "name", expression: "lower(site.name)", type: "text" }, OrderDirection.ASC);
   },
 };
