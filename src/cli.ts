@@ -5,7 +5,7 @@ import { loadConfig } from "./config";
 import { Database, openDatabase, runMigrations } from "./core/db/database";
 import { AppError, InputError } from "./core/errors/errors";
 import { adminService } from "./modules/admin/admin.service";
-import { printedSchema } from "./schema";
+import { printedPossibleTypes, printedSchema } from "./schema";
 
 const USAGE = `Usage: npm run cli -- <command> [--flags]
 
@@ -17,6 +17,7 @@ const USAGE = `Usage: npm run cli -- <command> [--flags]
   revoke-key       --key KEY
   migrate          run pending migrations
   print-schema     print the GraphQL schema (SDL)
+  print-possible-types  print interface → implementations as JSON (for Apollo Client)
 
 Uses DATABASE_URL, or the embedded database in DATA_DIR (default ./.data). Prints JSON.`;
 
@@ -81,8 +82,8 @@ export async function runCli(
   }
   if (!command) return fail(USAGE, 2);
   if (extra.length > 0) return fail(`Unexpected arguments: ${extra.join(" ")}\n\n${USAGE}`, 2);
-  if (command === "print-schema") {
-    io.stdout(await printedSchema());
+  if (command === "print-schema" || command === "print-possible-types") {
+    io.stdout(command === "print-schema" ? await printedSchema() : await printedPossibleTypes());
     return 0;
   }
   const run = COMMANDS[command];
