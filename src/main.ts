@@ -13,15 +13,6 @@ async function main(): Promise<void> {
   const demo = config.seedDemo ? await ensureDemo(db.dataSource, db.embedded ? config.dataDir : null) : null;
   const app = await startApp(config, db.dataSource);
 
-  // The banner is for the person who started the service: plain lines, not log records.
-  console.log(`dealgraph is running on ${db.embedded ? `the embedded database in ${config.dataDir}` : "DATABASE_URL"}`);
-  console.log(`GraphQL: ${app.url}`);
-  if (config.playground) console.log(`Playground: ${app.url} in a browser`);
-  if (demo) {
-    console.log(`${demo.seeded ? "Seeded the demo organization. " : ""}Demo API key: ${demo.apiKey}`);
-    console.log(`Send it as the header  Authorization: Bearer ${demo.apiKey}`);
-  }
-
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -41,6 +32,16 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+
+  // Printed once the signal handlers are in place: whoever waits for this line may stop us at once.
+  // The banner is for the person who started the service: plain lines, not log records.
+  console.log(`dealgraph is running on ${db.embedded ? `the embedded database in ${config.dataDir}` : "DATABASE_URL"}`);
+  console.log(`GraphQL: ${app.url}`);
+  if (config.playground) console.log(`Playground: ${app.url} in a browser`);
+  if (demo) {
+    console.log(`${demo.seeded ? "Seeded the demo organization. " : ""}Demo API key: ${demo.apiKey}`);
+    console.log(`Send it as the header  Authorization: Bearer ${demo.apiKey}`);
+  }
 }
 
 main().catch((error) => {
