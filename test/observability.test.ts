@@ -1,3 +1,4 @@
+import net from "node:net";
 import { startApp } from "../src/app";
 import { loadConfig } from "../src/config";
 import { createDataSource } from "../src/core/db/data-source";
@@ -70,6 +71,18 @@ describe("operators: request logs, metrics and health", () => {
     const invalid = await post(service.url, { query: "query Bad { me { shoeSize } }" }, { authorization: `Bearer ${user.apiKey}` });
     const [badLine] = linesFor(invalid.response.headers.get("x-request-id")!);
     expect(badLine).toMatchObject({ operation: "Bad", status: 400, errorCodes: ["BAD_USER_INPUT"], organizationId: user.organizationId });
+  });
+
+  it("logs a request whose client hung up before sending its body as 499, not as an error", async () => {
+    const port = Number(new URL(service.url).port);
+    const socket = net.connect(port, "127.0.0.1");
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    socket.write("POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Request-Id: hung-up-1\r\nContent-Length: 100\r\n\r\n{\"qu");
+    // Hang up once the service has the request (its line appears only when the request ends).
+    while ((await service.app.metrics.requestsInFlight.get()).values[0]?.value !== 1) await new Promise((r) => setTimeout(r, 10));
+    socket.destroy();
+    while (linesFor("hung-up-1").length === 0) await new Promise((r) => setTimeout(r, 10));
+    expect(linesFor("hung-up-1")).toEqual([expect.objectContaining({ level: 30, status: 499 })]);
   });
 
   it("serves Prometheus metrics: durations by operation and outcome, errors by code, the pool, the process", async () => {

@@ -88,10 +88,21 @@ async function handle(options: HttpServerOptions, lifecycle: Lifecycle, req: htt
   let errorBody: string | undefined;
   try {
     ({ status, errorBody } = await handleGraphQL(options, req, res, url, record));
+  } catch (error) {
+    // The client hung up before its request was read: nothing to answer, and not our failure.
+    if (!req.complete && (req.destroyed || (error as NodeJS.ErrnoException).code === "ECONNRESET")) {
+      status = CLIENT_CLOSED_REQUEST;
+      res.destroy();
+      return;
+    }
+    throw error;
   } finally {
     options.observer.finish(record, status, errorBody);
   }
 }
+
+/** The status logged for a request whose client went away first (nginx's convention; never sent). */
+const CLIENT_CLOSED_REQUEST = 499;
 
 /** Runs one GraphQL request; returns its status and, for a failure, the (small) body for the log. */
 async function handleGraphQL(
