@@ -1,4 +1,5 @@
 import net from "node:net";
+import { Writable } from "node:stream";
 import { startApp } from "../src/app";
 import { loadConfig } from "../src/config";
 import { createDataSource } from "../src/core/db/data-source";
@@ -83,6 +84,15 @@ describe("operators: request logs, metrics and health", () => {
     socket.destroy();
     while (linesFor("hung-up-1").length === 0) await new Promise((r) => setTimeout(r, 10));
     expect(linesFor("hung-up-1")).toEqual([expect.objectContaining({ level: 30, status: 499 })]);
+  });
+
+  it("writes readable lines in pretty mode (development's default)", () => {
+    let out = "";
+    const logger = createLogger({ level: "info", pretty: true, destination: new Writable({ write: (chunk, _enc, done) => ((out += chunk), done()) }) as never });
+    logger.info({ requestId: "r-1", operation: "WhoAmI", status: 200 }, "graphql request");
+    expect(out).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: graphql request\n/);
+    expect(out).toContain('requestId: "r-1"');
+    expect(out).not.toContain('"level"');
   });
 
   it("serves Prometheus metrics: durations by operation and outcome, errors by code, the pool, the process", async () => {

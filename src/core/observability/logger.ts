@@ -26,10 +26,19 @@ export function createLogger({ level, pretty, destination }: LoggerSettings): Lo
     // A safety net behind the request logger, which never passes these in the first place.
     redact: { paths: ["authorization", "headers.authorization", "variables", "apiKey", "req.headers.authorization"], censor: "[redacted]" },
   };
-  if (pretty && !destination) {
+  if (pretty) {
     // Loaded only when used: production never pays for it.
     const pinoPretty = (require("pino-pretty") as { default: (options: PrettyOptions) => DestinationStream }).default;
-    return pino(options, pinoPretty({ colorize: process.stdout.isTTY, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service" }));
+    return pino(
+      options,
+      pinoPretty({
+        colorize: !destination && Boolean(process.stdout.isTTY),
+        translateTime: "SYS:HH:MM:ss.l",
+        ignore: "pid,hostname,service",
+        sync: true,
+        ...(destination ? { destination: destination as PrettyOptions["destination"] } : {}),
+      }),
+    );
   }
   return destination ? pino(options, destination) : pino(options);
 }
