@@ -47,8 +47,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const server = http.createServer((req, res) => {
     handle(options, lifecycle, req, res).catch((error) => {
       options.observer.unexpected(undefined, error);
-      if (!res.headersSent) send(res, 500, { "content-type": "application/json" }, JSON.stringify({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] }));
-      else res.destroy();
+      sendInternalError(res);
     });
   });
   server.keepAliveTimeout = 65_000;
@@ -95,7 +94,9 @@ async function handle(options: HttpServerOptions, lifecycle: Lifecycle, req: htt
       res.destroy();
       return;
     }
-    throw error;
+    options.observer.unexpected(record, error);
+    status = 500;
+    sendInternalError(res);
   } finally {
     options.observer.finish(record, status, errorBody);
   }
@@ -168,6 +169,11 @@ async function sendMetrics(metrics: Metrics, res: http.ServerResponse): Promise<
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+function sendInternalError(res: http.ServerResponse): void {
+  if (res.headersSent) return void res.destroy();
+  send(res, 500, { "content-type": "application/json" }, JSON.stringify({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] }));
 }
 
 function send(res: http.ServerResponse, status: number, headers: Record<string, string>, body: string): void {
