@@ -1,6 +1,7 @@
 import { FieldDef } from "pg";
 import { AfterQueryEvent, BeforeQueryEvent, DataSource, EntitySubscriberInterface, QueryRunner } from "typeorm";
 import { RunningApp, startApp } from "../src/app";
+import { silentLogger } from "../src/core/observability/logger";
 import { loadConfig } from "../src/config";
 import { createDataSource } from "../src/core/db/data-source";
 import { postGraphQL } from "./client";
@@ -50,7 +51,8 @@ export class SqlRecorder {
     // After initialize(), which replaces the subscriber list with the configured ones (none).
     db.subscribers.push(subscriber);
     const config = { ...loadConfig({}), nodeEnv: "production", port: 0, host: "127.0.0.1", exposeSqlStats: true };
-    const app = await startApp(config, db).catch(async (error) => {
+    // The recorder's own requests are not what the bench reports on: no request log lines.
+    const app = await startApp(config, db, { logger: silentLogger }).catch(async (error) => {
       await db.destroy();
       throw error;
     });

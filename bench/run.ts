@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -17,9 +18,11 @@ import { Measurement } from "./measurement";
 import { Catalog } from "./records";
 import { judgeTargets, PageSizeCheck, renderMarkdown, Report, ResultRow, writeResults } from "./report";
 import { RunningService, startService } from "./service";
+import { measureStartup } from "./startup";
 import { Workload, workloads } from "./workloads";
 
 const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench [-- --quick] [--keep] [--seconds N] [--warmup N] [--only NAMES]
+       npm run bench -- --startup
 
   DATABASE_URL  a PostgreSQL server (required). The bench creates a database of its own
                 there (dealgraph_bench_…), and drops it at the end.
@@ -28,7 +31,9 @@ const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench [-- --quick] [--
   --seconds N   length of each timed run (default 10, quick 1)
   --warmup N    length of each warm-up (default 3, quick 0.5)
   --only NAMES  only the workloads whose names start with one of these (comma-separated),
-                e.g. --only updateReferralOpportunity,moveDeal`;
+                e.g. --only updateReferralOpportunity,moveDeal
+  --startup     only start-up on the embedded database (no DATABASE_URL needed): cold and warm
+                start to the first answer, idle memory, SIGTERM to exit`;
 
 const CONCURRENCY = [1, 10];
 const PAGE_SIZES = [10, 100];
@@ -39,6 +44,7 @@ const RESULTS_DIR = path.join(__dirname, "..", "..", "bench", "results");
 interface Options {
   quick: boolean;
   keep: boolean;
+  startup: boolean;
   seconds: number;
   warmup: number;
   only: string[] | null;
@@ -50,6 +56,7 @@ function parseOptions(argv: string[]): Options {
     options: {
       quick: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
+      startup: { type: "boolean", default: false },
       seconds: { type: "string" },
       warmup: { type: "string" },
       only: { type: "string" },
@@ -70,6 +77,7 @@ function parseOptions(argv: string[]): Options {
   return {
     quick: values.quick!,
     keep: values.keep!,
+    startup: values.startup!,
     seconds: seconds(values.seconds, values.quick ? 1 : 10, "seconds"),
     warmup: seconds(values.warmup, values.quick ? 0.5 : 3, "warmup"),
     only: values.only ? values.only.split(",").map((name) => name.trim()).filter(Boolean) : null,
@@ -102,6 +110,13 @@ class Cleanup {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.startup) {
+    const table = await measureStartup(log);
+    fs.mkdirSync(RESULTS_DIR, { recursive: true });
+    fs.writeFileSync(path.join(RESULTS_DIR, "startup.md"), table);
+    console.log(table);
+    return;
+  }
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error(`DATABASE_URL is required: the bench runs against a real PostgreSQL server.\n\n${USAGE}`);
   const poolMax = loadConfig().databasePoolMax;

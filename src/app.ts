@@ -1,4 +1,4 @@
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, ApolloServerPlugin } from "@apollo/server";
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -7,28 +7,44 @@ import { DataSource } from "typeorm";
 import { Config } from "./config";
 import { Context } from "./core/context/context";
 import { createErrorFormatter } from "./core/errors/format-error";
+import { CorsPolicy } from "./core/http/cors";
+import { Lifecycle } from "./core/http/health";
 import { createRestRouter } from "./core/http/rest";
 import { RunningHttpServer, startHttpServer } from "./core/http/server";
+import { createLogger, Logger, silentLogger } from "./core/observability/logger";
+import { createMetrics, Metrics } from "./core/observability/metrics";
+import { RequestObserver } from "./core/observability/request-observer";
 import { idempotency } from "./modules/deal/deal-creation";
 import { referralOpenApi } from "./modules/referral/referral.openapi";
 import { referralRoutes } from "./modules/referral/referral.rest";
 import { getSchema } from "./schema";
 
+export interface ApolloOptions {
+  logger?: Logger;
+  plugins?: ApolloServerPlugin<Context>[];
+}
+
 /** The GraphQL server, without HTTP: what the HTTP front and `executeOperation` tests share. */
-export async function createApolloServer({ nodeEnv }: Pick<Config, "nodeEnv">): Promise<ApolloServer<Context>> {
+export async function createApolloServer(
+  { nodeEnv }: Pick<Config, "nodeEnv">,
+  { logger = silentLogger, plugins = [] }: ApolloOptions = {},
+): Promise<ApolloServer<Context>> {
   const development = nodeEnv === "development";
   const apollo = new ApolloServer<Context>({
     schema: await getSchema(),
     formatError: createErrorFormatter({ development }),
     includeStacktraceInErrorResponses: false,
     introspection: true,
+    logger,
     // main.ts owns shutdown (HTTP, then Apollo, then the database); Apollo's own signal
     // handlers would race it and leave the process hanging.
     stopOnTerminationSignals: false,
     plugins: [
       // No cache hints in this API; the plugin would otherwise wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
-      ...(nodeEnv === "production" ? [ApolloServerPluginLandingPageDisabled()] : []),
+      // The service serves its own playground (GraphiQL, offline) instead of Apollo's landing page.
+      ApolloServerPluginLandingPageDisabled(),
+      ...plugins,
     ],
   });
   await apollo.start();
@@ -38,13 +54,26 @@ export async function createApolloServer({ nodeEnv }: Pick<Config, "nodeEnv">): 
 export interface RunningApp {
   url: string;
   apollo: ApolloServer<Context>;
+  logger: Logger;
+  metrics: Metrics;
+  /** `draining` turns true the moment stop() begins. */
+  lifecycle: Lifecycle;
+  /** Drains HTTP (requests in flight are answered), then stops Apollo. Leaves the database open. */
   stop(): Promise<void>;
 }
 
+export interface AppOptions {
+  /** Where log lines go; by default a logger made from the config (LOG_LEVEL, LOG_FORMAT). */
+  logger?: Logger;
+}
+
 /** Apollo behind the HTTP front, on an open database. Stopping it leaves the database open. */
-export async function startApp(config: Config, db: DataSource): Promise<RunningApp> {
+export async function startApp(config: Config, db: DataSource, options: AppOptions = {}): Promise<RunningApp> {
   idempotency.ttlMs = config.idempotencyKeyTtlHours * 3_600_000;
-  const apollo = await createApolloServer(config);
+  const logger = options.logger ?? createLogger({ level: config.logLevel, pretty: config.logPretty });
+  const metrics = createMetrics(db);
+  const observer = new RequestObserver(logger, metrics);
+  const apollo = await createApolloServer(config, { logger, plugins: [observer.plugin()] });
   let http: RunningHttpServer;
   try {
     http = await startHttpServer({
@@ -54,6 +83,10 @@ export async function startApp(config: Config, db: DataSource): Promise<RunningA
       host: config.host,
       exposeSqlStats: config.exposeSqlStats,
       rest: { answer: createRestRouter(referralRoutes, db), openApi: referralOpenApi },
+      observer,
+      cors: new CorsPolicy(config.corsOrigins),
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      playground: config.playground,
     });
   } catch (error) {
     await apollo.stop();
@@ -62,6 +95,9 @@ export async function startApp(config: Config, db: DataSource): Promise<RunningA
   return {
     url: http.url,
     apollo,
+    logger,
+    metrics,
+    lifecycle: http.lifecycle,
     async stop() {
       await http.close();
       await apollo.stop();

@@ -5,8 +5,9 @@ import { DataSource } from "typeorm";
 import { loadConfig } from "./config";
 import { Database, openDatabase, runMigrations } from "./core/db/database";
 import { AppError, InputError } from "./core/errors/errors";
+import { adminQueries } from "./modules/admin/admin.queries";
 import { adminService } from "./modules/admin/admin.service";
-import { printedSchema } from "./schema";
+import { printedPossibleTypes, printedSchema } from "./schema";
 
 const USAGE = `Usage: npm run cli -- <command> [--flags]
 
@@ -16,9 +17,14 @@ const USAGE = `Usage: npm run cli -- <command> [--flags]
   add-member       --workspace WORKSPACE_ID --user USER_ID
   create-key       --user USER_ID [--days N]      (default 90 days)
   revoke-key       --key KEY
+  list-organizations
+  list-workspaces  --org ORG_ID
+  list-users       --org ORG_ID
+  list-keys        --org ORG_ID | --user USER_ID   (prefixes and dates; never a key)
   migrate          run pending migrations
   print-schema     print the GraphQL schema (SDL)
   print-openapi    print the OpenAPI document of the REST routes (JSON)
+  print-possible-types  print interface → implementations as JSON (for Apollo Client)
 
 Uses DATABASE_URL, or the embedded database in DATA_DIR (default ./.data). Prints JSON.`;
 
@@ -37,6 +43,24 @@ const OPTIONS = {
 
 type Flags = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]["type"] extends "string" ? string : boolean };
 
+/** The flags each command takes; any other is a usage error, not silently ignored. */
+const COMMAND_FLAGS: Record<string, Array<keyof typeof OPTIONS>> = {
+  bootstrap: ["org", "workspace", "email", "first-name", "last-name"],
+  "create-workspace": ["org", "name"],
+  "create-user": ["org", "workspace", "email", "first-name", "last-name"],
+  "add-member": ["workspace", "user"],
+  "create-key": ["user", "days"],
+  "revoke-key": ["key"],
+  "list-organizations": [],
+  "list-workspaces": ["org"],
+  "list-users": ["org"],
+  "list-keys": ["org", "user"],
+  migrate: [],
+  "print-schema": [],
+  "print-possible-types": [],
+  "print-openapi": [],
+};
+
 const COMMANDS: Record<string, (db: DataSource, f: Flags) => Promise<unknown>> = {
   bootstrap: (db, f) =>
     adminService.bootstrap(db, { org: f.org!, workspace: f.workspace!, email: f.email!, firstName: f["first-name"]!, lastName: f["last-name"]! }),
@@ -46,6 +70,10 @@ const COMMANDS: Record<string, (db: DataSource, f: Flags) => Promise<unknown>> =
   "add-member": (db, f) => adminService.addMember(db, { workspace: f.workspace!, user: f.user! }),
   "create-key": (db, f) => adminService.createKey(db, { user: f.user!, days: f.days === undefined ? undefined : Number(f.days) }),
   "revoke-key": (db, f) => adminService.revokeKey(db, { key: f.key! }),
+  "list-organizations": (db) => adminQueries.listOrganizations(db),
+  "list-workspaces": (db, f) => adminQueries.listWorkspaces(db, { org: f.org }),
+  "list-users": (db, f) => adminQueries.listUsers(db, { org: f.org }),
+  "list-keys": (db, f) => adminQueries.listKeys(db, { org: f.org, user: f.user }),
   migrate: async (db) => ({ applied: await runMigrations(db) }),
 };
 
@@ -83,8 +111,14 @@ export async function runCli(
   }
   if (!command) return fail(USAGE, 2);
   if (extra.length > 0) return fail(`Unexpected arguments: ${extra.join(" ")}\n\n${USAGE}`, 2);
-  if (command === "print-schema") {
-    io.stdout(await printedSchema());
+  const takes = COMMAND_FLAGS[command];
+  if (!takes) return fail(`Unknown command "${command}".\n\n${USAGE}`, 2);
+  const foreign = Object.keys(parsed.values).filter((flag) => flag !== "help" && !takes.includes(flag as keyof typeof OPTIONS));
+  if (foreign.length > 0) {
+    return fail(`${command} does not take ${foreign.map((f) => `--${f}`).join(", ")}.\n\n${USAGE}`, 2);
+  }
+  if (command === "print-schema" || command === "print-possible-types") {
+    io.stdout(command === "print-schema" ? await printedSchema() : await printedPossibleTypes());
     return 0;
   }
   if (command === "print-openapi") {

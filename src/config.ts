@@ -1,4 +1,5 @@
 import path from "node:path";
+import { LOG_LEVELS, LogLevel } from "./core/observability/logger";
 
 /** Everything the service reads from its environment, read once. */
 export interface Config {
@@ -11,29 +12,111 @@ export interface Config {
   host: string;
   /** development | test | production: development alone shows internal error messages. */
   nodeEnv: string;
-  /** Seed a demo organization on a database that has none (default on). */
+  /** Seed a demo organization on a database that has none (default: on the embedded database outside production). */
   seedDemo: boolean;
   /** Report each request's SQL statement count in an x-sql-statements response header. */
   exposeSqlStats: boolean;
   /** Print every SQL statement (with its parameters) as it is sent. */
   logSql: boolean;
+  logLevel: LogLevel;
+  /** Human-readable log lines instead of JSON (default: in development). */
+  logPretty: boolean;
+  /** Browser origins allowed by CORS; "localhost" stands for any loopback origin on any port. */
+  corsOrigins: string[];
+  /** Serve the GraphiQL playground on GET /graphql to browsers. */
+  playground: boolean;
+  /** How long a SIGTERM drain waits for requests in flight before closing their connections. */
+  shutdownTimeoutMs: number;
   /** How long a create's idempotency key holds, in hours. */
   idempotencyKeyTtlHours: number;
 }
 
+/** The CORS_ORIGINS entry that stands for http://localhost:*, http://127.0.0.1:* and http://[::1]:*. */
+export const LOOPBACK_ORIGINS = "localhost";
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const nodeEnv = env.NODE_ENV || "development";
+  const production = nodeEnv === "production";
+  const databaseUrl = postgresUrl(env);
   return {
-    databaseUrl: env.DATABASE_URL || undefined,
+    databaseUrl,
     databasePoolMax: positiveInt(env, "DATABASE_POOL_MAX", 10),
     dataDir: path.resolve(env.DATA_DIR || ".data"),
-    port: nonNegativeInt(env, "PORT", 4000),
+    port: port(env),
     host: env.HOST || "0.0.0.0",
-    nodeEnv: env.NODE_ENV || "development",
-    seedDemo: env.SEED_DEMO !== "false",
-    exposeSqlStats: env.SQL_STATS === "true",
-    logSql: env.LOG_SQL === "true",
+    nodeEnv,
+    // A real server, or production, gets demo data only when asked for in so many words.
+    seedDemo: bool(env, "SEED_DEMO", !databaseUrl && !production),
+    exposeSqlStats: bool(env, "SQL_STATS", false),
+    logSql: bool(env, "LOG_SQL", false),
+    logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
+    logPretty: oneOf(env, "LOG_FORMAT", ["json", "pretty"] as const, nodeEnv === "development" ? "pretty" : "json") === "pretty",
+    corsOrigins: origins(env, production ? [] : [LOOPBACK_ORIGINS]),
+    playground: bool(env, "PLAYGROUND", !production),
+    shutdownTimeoutMs: nonNegativeInt(env, "SHUTDOWN_TIMEOUT_MS", 10_000),
     idempotencyKeyTtlHours: positiveInt(env, "IDEMPOTENCY_KEY_TTL_HOURS", 24),
   };
+}
+
+const TRUE = new Set(["true", "1", "yes"]);
+const FALSE = new Set(["false", "0", "no"]);
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = raw.trim().toLowerCase();
+  if (TRUE.has(value)) return true;
+  if (FALSE.has(value)) return false;
+  throw new Error(`${name} must be true or false (or 1/0, yes/no), got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = raw.trim().toLowerCase() as T;
+  if (!allowed.includes(value)) throw new Error(`${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
+  return value;
+}
+
+function postgresUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.DATABASE_URL;
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  // Never echo the value: it usually holds a password.
+  if (!url || !["postgres:", "postgresql:"].includes(url.protocol) || !url.hostname) {
+    throw new Error("DATABASE_URL must be a postgres:// URL (postgres://user:password@host:5432/database)");
+  }
+  return raw;
+}
+
+function port(env: NodeJS.ProcessEnv): number {
+  const value = nonNegativeInt(env, "PORT", 4000);
+  if (value > 65_535) throw new Error(`PORT must be from 0 to 65535, got "${env.PORT}"`);
+  return value;
+}
+
+function origins(env: NodeJS.ProcessEnv, fallback: string[]): string[] {
+  const raw = env.CORS_ORIGINS;
+  if (raw === undefined) return fallback;
+  const list = raw.split(",").map((o) => o.trim()).filter(Boolean);
+  for (const origin of list) {
+    if (origin === LOOPBACK_ORIGINS) continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !["http:", "https:"].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/$/, "")) {
+      throw new Error(`CORS_ORIGINS must list origins like https://app.example.com (scheme, host and port only), got "${origin}"`);
+    }
+  }
+  return list.map((o) => (o === LOOPBACK_ORIGINS ? o : new URL(o).origin));
 }
 
 function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

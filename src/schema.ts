@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema } from "type-graphql";
+import { possibleTypesOf } from "./core/graphql/possible-types";
 import { validateArgs } from "./core/graphql/validate-args";
 import { DealShareResolver } from "./modules/deal/deal-share.resolver";
 import { DealStageChangeResolver, PipelineDealResolver } from "./modules/deal/deal.resolver";
@@ -41,4 +42,9 @@ export function getSchema(): Promise<GraphQLSchema> {
 /** The SDL that schema.graphql holds: sorted, so the committed file changes only when the API does. */
 export async function printedSchema(): Promise<string> {
   return printSchema(lexicographicSortSchema(await getSchema())) + "\n";
+}
+
+/** possible-types.json, beside schema.graphql: interface → implementations, for Apollo Client. */
+export async function printedPossibleTypes(): Promise<string> {
+  return JSON.stringify(possibleTypesOf(await getSchema()), null, 2) + "\n";
 }

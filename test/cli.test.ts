@@ -113,6 +113,51 @@ describe("admin CLI", () => {
     expect((await cli("--help")).stdout).toContain("bootstrap");
   });
 
+  it("refuses a flag its command does not take, naming it", async () => {
+    const out = await cli("create-key", "--user", "00000000-0000-4000-8000-000000000000", "--org", "x");
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain("create-key does not take --org");
+    const listing = await cli("list-organizations", "--name", "Acme");
+    expect(listing.code).toBe(2);
+    expect(listing.stderr).toContain("list-organizations does not take --name");
+  });
+
+  it("lists organizations, workspaces, users and keys, never printing a key", async () => {
+    const org = (await cli("bootstrap", "--org", "Listed", "--workspace", "Alpha", "--email", "l@listed.example", "--first-name", "Lee", "--last-name", "L")).json;
+    const beta = (await cli("create-workspace", "--org", org.organizationId, "--name", "Beta")).json;
+    const second = (await cli("create-key", "--user", org.userId, "--days", "5")).json;
+    await cli("revoke-key", "--key", org.apiKey);
+
+    const orgs = await cli("list-organizations");
+    expect(orgs.code).toBe(0);
+    expect(JSON.parse(orgs.stdout)).toContainEqual(expect.objectContaining({ id: org.organizationId, name: "Listed", workspaces: 2, users: 1 }));
+
+    const workspaces = JSON.parse((await cli("list-workspaces", "--org", org.organizationId)).stdout);
+    expect(workspaces.map((w: any) => [w.id, w.name, w.members])).toEqual([
+      [org.workspaceId, "Alpha", 1],
+      [beta.workspaceId, "Beta", 0],
+    ]);
+
+    const users = JSON.parse((await cli("list-users", "--org", org.organizationId)).stdout);
+    expect(users).toEqual([
+      expect.objectContaining({ id: org.userId, email: "l@listed.example", firstName: "Lee", defaultWorkspaceId: org.workspaceId, workspaceIds: [org.workspaceId] }),
+    ]);
+
+    for (const args of [["--org", org.organizationId], ["--user", org.userId]]) {
+      const keys = await cli("list-keys", ...args);
+      expect(keys.code).toBe(0);
+      expect(keys.stdout).not.toContain(org.apiKey);
+      expect(keys.stdout).not.toContain(second.apiKey);
+      expect(JSON.parse(keys.stdout).map((k: any) => [k.prefix, k.status])).toEqual([
+        [org.apiKey.slice(0, 11), "revoked"],
+        [second.apiKey.slice(0, 11), "active"],
+      ]);
+    }
+    const bad = await cli("list-users", "--org", "nope");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("--org must be a UUID");
+  });
+
   it("runs as a program on its own embedded database: migrates it alone, then bootstraps, printing JSON", async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dealgraph-cli-"));
     try {

@@ -1,11 +1,17 @@
 import fs from "node:fs";
 import path from "node:path";
-import { printedSchema } from "../src/schema";
+import { printedPossibleTypes, printedSchema } from "../src/schema";
 
 describe("schema.graphql", () => {
   it("is what the code generates (run `npm run schema` and commit it when this fails)", async () => {
     const committed = fs.readFileSync(path.join(__dirname, "..", "schema.graphql"), "utf8");
     expect(committed).toBe(await printedSchema());
+  });
+
+  it("has possible-types.json beside it, as the code generates it (run `npm run schema` when this fails)", async () => {
+    const committed = fs.readFileSync(path.join(__dirname, "..", "possible-types.json"), "utf8");
+    expect(committed).toBe(await printedPossibleTypes());
+    expect(JSON.parse(committed).PipelineDeal).toEqual(["Opportunity", "ReferralOpportunity"]);
   });
 
   it("names GraphQL enum values in UPPER_CASE", async () => {

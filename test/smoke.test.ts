@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
@@ -42,8 +43,38 @@ describe("smoke: the service on the embedded database", () => {
     });
     expect(await response.json()).toEqual({ data: { me: { organization: { name: "Demo Organization" } }, companies: { totalCount: 3 } } });
     expect(fs.existsSync(path.join(dataDir, "embedded.lock"))).toBe(true);
+
+    // A request received before SIGTERM (headers sent, body held back) is still answered after it.
+    const port = Number(new URL(url).port);
+    const inFlight = net.connect(port, "127.0.0.1");
+    let answer = "";
+    inFlight.on("data", (chunk) => (answer += chunk));
+    const answered = new Promise<void>((resolve) => inFlight.once("close", () => resolve()));
+    const body = JSON.stringify({ query: "{ companies { totalCount } }" });
+    await new Promise<void>((resolve) => inFlight.once("connect", () => resolve()));
+    inFlight.write(
+      `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${key}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 5)}`,
+    );
+    // The service logs nothing for the request until it is answered: wait for its metrics to count it.
+    for (;;) {
+      const metrics = await (await fetch(url.replace("/graphql", "/metrics"))).text();
+      if (/^dealgraph_graphql_requests_in_flight 1$/m.test(metrics)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const exitCode = stopped(first.child);
+    const draining = new Promise<void>((resolve) => {
+      let printed = "";
+      first.child.stdout!.on("data", (chunk) => (printed += chunk) && printed.includes("shutting down") && resolve());
+    });
     first.child.kill("SIGTERM");
-    expect(await stopped(first.child)).toBe(0);
+    await draining;
+    inFlight.write(body.slice(5));
+    await answered;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(answer).toMatch(/connection: close/i);
+    expect(answer).toContain('{"data":{"companies":{"totalCount":3}}}');
+    expect(await exitCode).toBe(0);
     expect(fs.existsSync(path.join(dataDir, "embedded.lock"))).toBe(false);
 
     // A second start reuses the data: no second seed, and the same key still works.

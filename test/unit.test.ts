@@ -80,4 +80,42 @@ describe("configuration", () => {
     expect(() => loadConfig({ PORT: "http" })).toThrow("PORT must be a whole number");
     expect(() => loadConfig({ DATABASE_POOL_MAX: "0" })).toThrow("DATABASE_POOL_MAX must be at least 1");
   });
+
+  it("reads booleans as true/false, 1/0 or yes/no in any case, and names the setting otherwise", () => {
+    for (const yes of ["true", "TRUE", "1", "yes", "Yes"]) expect(loadConfig({ SQL_STATS: yes }).exposeSqlStats).toBe(true);
+    for (const no of ["false", "False", "0", "no", "NO"]) expect(loadConfig({ PLAYGROUND: no }).playground).toBe(false);
+    expect(() => loadConfig({ SEED_DEMO: "maybe" })).toThrow('SEED_DEMO must be true or false (or 1/0, yes/no), got "maybe"');
+    expect(() => loadConfig({ LOG_SQL: "on" })).toThrow("LOG_SQL must be true or false");
+  });
+
+  it("seeds the demo only on the embedded database outside production, unless told so explicitly", () => {
+    expect(loadConfig({}).seedDemo).toBe(true);
+    expect(loadConfig({ DATABASE_URL: "postgres://db/x" }).seedDemo).toBe(false);
+    expect(loadConfig({ NODE_ENV: "production" }).seedDemo).toBe(false);
+    expect(loadConfig({ NODE_ENV: "production", SEED_DEMO: "true" }).seedDemo).toBe(true);
+    expect(loadConfig({ DATABASE_URL: "postgres://db/x", SEED_DEMO: "yes" }).seedDemo).toBe(true);
+  });
+
+  it("refuses a DATABASE_URL that is not a postgres:// URL, without echoing it, and ports out of range", () => {
+    for (const url of ["mysql://u:secret@db/x", "localhost:5432", "postgres://"]) {
+      expect(() => loadConfig({ DATABASE_URL: url })).toThrow("DATABASE_URL must be a postgres:// URL");
+    }
+    expect(() => loadConfig({ DATABASE_URL: "mysql://u:secret@db/x" })).not.toThrow(/secret/);
+    expect(loadConfig({ DATABASE_URL: "postgresql://u@db:5432/x" }).databaseUrl).toBe("postgresql://u@db:5432/x");
+    expect(() => loadConfig({ PORT: "65536" })).toThrow("PORT must be from 0 to 65535");
+  });
+
+  it("reads logging, CORS, playground and shutdown settings with defaults per environment", () => {
+    expect(loadConfig({})).toMatchObject({ logLevel: "info", logPretty: true, corsOrigins: ["localhost"], playground: true, shutdownTimeoutMs: 10_000 });
+    expect(loadConfig({ NODE_ENV: "production" })).toMatchObject({ logPretty: false, corsOrigins: [], playground: false });
+    expect(loadConfig({ LOG_LEVEL: "DEBUG", LOG_FORMAT: "json" })).toMatchObject({ logLevel: "debug", logPretty: false });
+    expect(() => loadConfig({ LOG_LEVEL: "verbose" })).toThrow("LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent");
+    expect(loadConfig({ CORS_ORIGINS: "https://app.example.com, http://localhost:3000/ ,localhost" }).corsOrigins).toEqual([
+      "https://app.example.com",
+      "http://localhost:3000",
+      "localhost",
+    ]);
+    expect(() => loadConfig({ CORS_ORIGINS: "https://app.example.com/path" })).toThrow("CORS_ORIGINS must list origins");
+    expect(loadConfig({ CORS_ORIGINS: "" }).corsOrigins).toEqual([]);
+  });
 });

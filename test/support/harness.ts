@@ -1,11 +1,12 @@
 import { ApolloServer } from "@apollo/server";
 import { DataSource } from "typeorm";
-import { startApp } from "../../src/app";
+import { RunningApp, startApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import { Viewer } from "../../src/core/auth/viewer";
 import { Context, createContext } from "../../src/core/context/context";
 import { createDataSource } from "../../src/core/db/data-source";
 import { SqlStats, withSqlStats } from "../../src/core/db/sql-stats";
+import { createLogger } from "../../src/core/observability/logger";
 
 export interface GraphQLResult<T = any> {
   status: number;
@@ -30,8 +31,12 @@ export function useTestService() {
     db: DataSource;
     url: string;
     apollo: ApolloServer<Context>;
+    app: RunningApp;
     stop: () => Promise<void>;
+    /** Every log line the service wrote, parsed, oldest first. */
+    logs: Array<Record<string, any>>;
   };
+  service.logs = [];
 
   beforeAll(async () => {
     service.db = createDataSource({
@@ -39,7 +44,10 @@ export function useTestService() {
       poolMax: process.env.DEALGRAPH_TEST_EMBEDDED === "true" ? 1 : 4,
     });
     await service.db.initialize();
-    const app = await startApp({ ...loadConfig({}), nodeEnv: "test", port: 0, host: "127.0.0.1", exposeSqlStats: true }, service.db);
+    // The logger writes into `logs`, where tests read it, instead of cluttering the test output.
+    const logger = createLogger({ level: "info", pretty: false, destination: { write: (line: string) => void service.logs.push(JSON.parse(line)) } });
+    const app = await startApp({ ...loadConfig({}), nodeEnv: "test", port: 0, host: "127.0.0.1", exposeSqlStats: true }, service.db, { logger });
+    service.app = app;
     service.url = app.url;
     service.apollo = app.apollo;
     service.stop = app.stop;

@@ -32,6 +32,14 @@ export class CountingLogger extends AbstractLogger {
     if (this.printQueries) super.logQuery(query, parameters, queryRunner);
   }
 
+  /**
+   * A failed statement surfaces as an error to its caller, and the request observer logs an
+   * unexpected one once, with its request id; printing it here too would log it twice (and the SQL).
+   */
+  logQueryError(error: string, query: string, parameters?: unknown[], queryRunner?: QueryRunner): void {
+    if (this.printQueries) super.logQueryError(error, query, parameters, queryRunner);
+  }
+
   protected writeLog(level: LogLevel, message: LogMessage | LogMessage[]): void {
     for (const m of Array.isArray(message) ? message : [message]) {
       if (level === "error" || level === "warn") console.error(`[db] ${m.type ?? level}: ${m.message}`);

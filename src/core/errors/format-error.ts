@@ -41,7 +41,8 @@ export function createErrorFormatter({ development }: { development: boolean }) 
       };
     }
 
-    if (!development) console.error("[dealgraph] unexpected error:", original);
+    // Logged once, with the request id and the stack, by the request observer (not here, where the
+    // request is unknown).
     return {
       message: development && original instanceof Error ? original.message : "Internal server error",
       locations: formatted.locations,
@@ -50,7 +51,18 @@ export function createErrorFormatter({ development }: { development: boolean }) 
     };
   };
 }
-
+/**
+ * True for an error the formatter masks as INTERNAL_SERVER_ERROR: a bug or an outage, worth a log
+ * line with its stack. The same rules as the formatter's, read from the error before formatting.
+ */
+export function isUnexpectedError(error: unknown): boolean {
+  const original = unwrapResolverError(error);
+  const code = ((error as { extensions?: { code?: unknown } })?.extensions?.code ??
+    (original as { extensions?: { code?: unknown } })?.extensions?.code) as string | undefined;
+  if (code && KNOWN_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) return false;
+  if (code && REQUEST_ERROR_CODES.has(code)) return false;
+  return !isUniqueViolation(original);
+}
 
 /** PostgreSQL's unique_violation (SQLSTATE 23505), as TypeORM's QueryFailedError carries it. */
 function isUniqueViolation(error: unknown): boolean {

@@ -58,6 +58,12 @@ export interface RestAnswer {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** For the request log: the route matched, the caller's organization, the error code. */
+  route?: string;
+  organizationId?: string;
+  errorCode?: string;
+  /** An unexpected error the answer masks, for the caller to log once. */
+  unexpected?: unknown;
 }
 
 /**
@@ -82,6 +88,8 @@ export function createRestRouter(routes: RestRoute[], db: DataSource) {
     headers: IncomingHttpHeaders,
     readBody: () => Promise<unknown>,
   ): Promise<RestAnswer> {
+    let matched: string | undefined;
+    let organizationId: string | undefined;
     try {
       const matching = compiled.filter((route) => route.pattern.test(pathname));
       if (matching.length === 0) throw new RestError(404, ErrorCode.NOT_FOUND, `No route ${pathname}: see GET /api/openapi.json.`);
@@ -90,6 +98,7 @@ export function createRestRouter(routes: RestRoute[], db: DataSource) {
         const allow = [...new Set(matching.map((r) => r.method))].join(", ");
         throw new RestError(405, "METHOD_NOT_ALLOWED", `${method} is not allowed on ${pathname}; use ${allow}.`, undefined, { allow });
       }
+      matched = `${route.method} ${route.path}`;
       const values = route.pattern.exec(pathname)!.slice(1);
       const params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(values[i])]));
       let body: unknown;
@@ -104,10 +113,17 @@ export function createRestRouter(routes: RestRoute[], db: DataSource) {
         authorization: headers.authorization,
         workspaceId: typeof headers["x-workspace-id"] === "string" ? headers["x-workspace-id"] : undefined,
       });
+      organizationId = viewer.organizationId;
       const response = await route.handle({ ctx: createContext(db, viewer), params, query, body, headers });
-      return { status: response.status, headers: { "content-type": "application/json", ...response.headers }, body: JSON.stringify(response.body) };
+      return {
+        status: response.status,
+        headers: { "content-type": "application/json", ...response.headers },
+        body: JSON.stringify(response.body),
+        route: matched,
+        organizationId,
+      };
     } catch (error) {
-      return errorAnswer(error);
+      return { ...errorAnswer(error), route: matched, organizationId };
     }
   };
 }
@@ -125,11 +141,12 @@ export function errorAnswer(error: unknown): RestAnswer {
     const { code: _code, http: _http, ...extensions } = error.extensions as Record<string, unknown>;
     rest = new RestError(STATUS[code] ?? 500, code, error.message, undefined, {}, extensions);
   } else {
-    console.error("[dealgraph] unexpected error:", error);
     rest = new RestError(500, ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error");
   }
   const { extensions } = rest;
   return {
+    errorCode: rest.code,
+    unexpected: rest.code === ErrorCode.INTERNAL_SERVER_ERROR ? error : undefined,
     status: rest.status,
     headers: { "content-type": "application/json", ...rest.headers },
     body: JSON.stringify({

@@ -20,10 +20,13 @@ interface DemoFile {
  * On a database with no organization at all, seeds a demo organization to play with and keeps
  * its key in DATA_DIR/demo.json (a local, git-ignored file), so every start can print a key that
  * works. Returns null when the database already had data that was not the demo's.
+ *
+ * `dataDir` is null on a PostgreSQL server: the key is printed once, when seeded, and no file is
+ * read or written (DATA_DIR belongs to the embedded database, which may be another one entirely).
  */
-export async function ensureDemo(db: DataSource, dataDir: string): Promise<(DemoFile & { seeded: boolean }) | null> {
-  const file = path.join(dataDir, "demo.json");
-  const saved = readDemoFile(file);
+export async function ensureDemo(db: DataSource, dataDir: string | null): Promise<(DemoFile & { seeded: boolean }) | null> {
+  const file = dataDir === null ? null : path.join(dataDir, "demo.json");
+  const saved = file ? readDemoFile(file) : null;
   if (saved && (await keyStillWorks(db, saved.apiKey))) return { ...saved, seeded: false };
 
   const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM organization`);
@@ -32,12 +35,12 @@ export async function ensureDemo(db: DataSource, dataDir: string): Promise<(Demo
       return null;
     }
     const fresh = { ...saved, apiKey: (await adminService.createKey(db, { user: saved.userId })).apiKey };
-    writeDemoFile(file, fresh);
+    writeDemoFile(file!, fresh);
     return { ...fresh, seeded: false };
   }
 
   const demo = await seedDemo(db);
-  writeDemoFile(file, demo);
+  if (file) writeDemoFile(file, demo);
   return { ...demo, seeded: true };
 }
 
