@@ -1,9 +1,10 @@
+import { canonicalDecimal } from "../src/core/graphql/decimal";
 import { RecordSet, Row } from "./records";
 
 /**
  * The read baselines' responses, built by hand from the rows the service's SQL returned: plain
  * objects with the fields the workloads select, the conversions the API makes (camelCase,
- * UPPER_CASE enums, ISO dates, numeric to number), and nothing else. Related objects are
+ * UPPER_CASE enums, ISO dates, numeric to an exact decimal string), and nothing else. Related objects are
  * functions, so that the selection (see `project`) builds only those asked for, as a
  * hand-written resolver would.
  */
@@ -11,7 +12,7 @@ export type ResponseBuilder = (records: RecordSet, variables: Record<string, unk
 
 const absent = (value: unknown): value is null | undefined => value === null || value === undefined;
 const iso = (value: unknown) => (absent(value) ? null : value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString());
-const money = (value: unknown) => (absent(value) ? null : Number(value));
+const money = (value: unknown) => (absent(value) ? null : canonicalDecimal(String(value)));
 const upper = (value: unknown) => (absent(value) ? null : String(value).toUpperCase());
 
 function company(records: RecordSet, id: unknown) {

@@ -101,7 +101,7 @@ describe("a deal's life", () => {
       const result = await service.http(UPDATE_REFERRAL, { id: deal.id, input: { expectedValue: 25.5, description: null } }, { key: me.apiKey });
       const updated = dataOf(result).updateReferralOpportunity;
       expect(updated).toMatchObject({ success: true, message: "Referral opportunity updated successfully" });
-      expect(updated.data).toMatchObject({ name: "Intro", description: null, expectedValue: 25.5, currency: "USD", product: { id: product.id }, version: 2 });
+      expect(updated.data).toMatchObject({ name: "Intro", description: null, expectedValue: "25.5", currency: "USD", product: { id: product.id }, version: 2 });
       expect(new Date(updated.data.updatedAt).getTime()).toBeGreaterThan(new Date(deal.updatedAt).getTime());
       const cleared = dataOf(await service.http(UPDATE_REFERRAL, { id: deal.id, input: { productId: null, expectedValue: null, currency: "eur" } }, { key: me.apiKey }));
       expect(cleared.updateReferralOpportunity.data).toMatchObject({ product: null, expectedValue: null, currency: "EUR", version: 3 });

@@ -188,7 +188,7 @@ describe("createOpportunity", () => {
         stage: "OpportunityStage! = LEAD",
         pipelineType: "PipelineType!",
         source: "OpportunitySource",
-        estimatedValue: "Float",
+        estimatedValue: "Decimal",
         expectedCloseDate: "DateTimeISO",
         probability: "Int",
         solutionFamilies: "[String!]",
@@ -342,7 +342,7 @@ describe("createOpportunity", () => {
         stage: { key: "lost", isLost: true },
         pipelineType: "SERVICE_AGREEMENT",
         source: "TRADE_SHOW",
-        estimatedValue: 1234567890.1234,
+        estimatedValue: "1234567890.1234",
         expectedCloseDate: "2026-03-31T15:00:00.000Z",
         probability: 5,
         solutionFamilies: ["HVAC", "Controls"],
@@ -466,6 +466,14 @@ describe("createOpportunity", () => {
   });
 
   describe("estimatedValue", () => {
+    it("takes a decimal string and keeps digits no JSON float can hold", async () => {
+      const data = await created(minimal({ estimatedValue: "12345678901234.5678" }));
+      expect(data.estimatedValue).toBe("12345678901234.5678");
+      expect((await storedRow(data.id)).value).toBe("12345678901234.5678");
+      await expectRejected(minimal({ estimatedValue: "1e5" }), ["input.estimatedValue"]);
+      await expectRejected(minimal({ estimatedValue: "abc" }), ["input.estimatedValue"]);
+    });
+
     it("refuses a negative amount", async () => {
       await expectRejected(minimal({ estimatedValue: -0.01 }), ["input.estimatedValue"]);
     });
@@ -481,7 +489,7 @@ describe("createOpportunity", () => {
       [999999999999999, "999999999999999.0000"],
     ])("stores %d exactly", async (estimatedValue, stored) => {
       const data = await created(minimal({ estimatedValue }));
-      expect(data.estimatedValue).toBe(estimatedValue);
+      expect(data.estimatedValue).toBe(String(estimatedValue));
       expect((await storedRow(data.id)).value).toBe(stored);
     });
   });

@@ -136,7 +136,7 @@ describe("reading opportunities", () => {
         source: "PARTNER",
         lostReasonCategory: "NO_DECISION",
         solutionFamilies: ["HVAC"],
-        estimatedValue: 42.5,
+        estimatedValue: "42.5",
         currency: "EUR",
         visibilityMode: "SHARED",
         sharedWith: [{ id: secondWorkspace, name: "Second" }],

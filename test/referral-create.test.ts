@@ -202,7 +202,8 @@ describe("createReferralOpportunity", () => {
         pipelineDealId: deal.id,
         name: "Acme Inc → Beta Solutions LLC",
         description: null,
-        expectedValue: 50000,
+        // GraphQL's Decimal is exact, as a string; the REST route answers the seed's JSON number.
+        expectedValue: "50000",
         currency: "USD",
         stage: { id: lead.id, label: "Lead", color: "#3B82F6", description: lead.description, sortOrder: 1 },
         owner: { id: tenant.userId, firstName: "Olive", lastName: "Owner", email: expect.stringMatching(/^owner-/) },
@@ -333,14 +334,14 @@ describe("createReferralOpportunity", () => {
 
     it("stores expectedValue exactly: 50000.10 is 50000.1000, not a float's approximation", async () => {
       const deal = await made({ ...basics(), expectedValue: 50000.1 });
-      expect(deal.expectedValue).toBe(50000.1);
+      expect(deal.expectedValue).toBe("50000.1");
       expect(await storedValue(deal.id)).toBe("50000.1000");
       const precise = await made({ ...basics(), expectedValue: 0.0001 });
       expect(await storedValue(precise.id)).toBe("0.0001");
     });
 
     it("accepts 0 and no value at all", async () => {
-      expect((await made({ ...basics(), expectedValue: 0 })).expectedValue).toBe(0);
+      expect((await made({ ...basics(), expectedValue: 0 })).expectedValue).toBe("0");
       const none = await made({ ...basics(), expectedValue: null });
       expect(none.expectedValue).toBeNull();
       expect(await storedValue(none.id)).toBeNull();

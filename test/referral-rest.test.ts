@@ -112,7 +112,9 @@ describe("REST: /api/referral-opps", () => {
       { key: me.apiKey },
     );
     const graph = dataOf(viaGraphQL).createReferralOpportunity.data;
+    // The same values, spelled as each API spells them: REST's JSON number is GraphQL's exact Decimal string.
     const pick = (d: any) => ({ ...d, id: undefined, pipelineDealId: undefined, createdAt: undefined, updatedAt: undefined,
+      expectedValue: d.expectedValue === null ? null : Number(d.expectedValue),
       facilitators: d.facilitators.map((f: any) => ({ ...f, id: undefined, role: f.role.toLowerCase(), side: f.side.toLowerCase() })) });
     expect(pick(viaRest.body.data)).toEqual(pick(graph));
     const rows = await service.db.query(

@@ -54,12 +54,12 @@ describe("IsMoneyAmount", () => {
   }
   const ok = (value: unknown) => validateSync(Object.assign(new Amount(), { value })).length === 0;
 
-  it("accepts exact amounts of 0 or more with up to four decimals", () => {
-    for (const value of [0, 1, 50000.1, 50000.12, 0.0001, 999_999_999_999_999]) expect(ok(value)).toBe(true);
+  it("accepts exact amounts of 0 or more with up to four decimals, as numbers or decimal strings", () => {
+    for (const value of [0, 1, 50000.1, 50000.12, 0.0001, 999_999_999_999_999, "5", "12345678901234.5678", "0.0001"]) expect(ok(value)).toBe(true);
   });
 
-  it("refuses negative, fractional beyond cents of cents, non-finite and huge amounts", () => {
-    for (const value of [-1, 0.00001, Infinity, NaN, 1e16, "5"]) expect(ok(value)).toBe(false);
+  it("refuses negative, fractional beyond cents of cents, non-finite, huge and non-decimal amounts", () => {
+    for (const value of [-1, 0.00001, Infinity, NaN, 1e16, "-5", "1e5", "5.00001", "1000000000000000", "", true]) expect(ok(value)).toBe(false);
   });
 });
 

@@ -129,7 +129,7 @@ describe("the write path", () => {
         me.viewer,
       ),
     ).createReferralOpportunity.data;
-    expect(fromGraphQL).toMatchObject({ name: fromCommand.name, description: fromCommand.description, expectedValue: 12.5, currency: fromCommand.currency, version: fromCommand.version });
+    expect(fromGraphQL).toMatchObject({ name: fromCommand.name, description: fromCommand.description, expectedValue: "12.5", currency: fromCommand.currency, version: fromCommand.version });
     expect(fromCommand.currency).toBe("EUR");
   });
 

@@ -1,4 +1,4 @@
-import { GraphQLBoolean, GraphQLFloat, GraphQLID, GraphQLInt, GraphQLString } from "graphql";
+import { GraphQLBoolean, GraphQLFloat, GraphQLID, GraphQLInt, GraphQLScalarType, GraphQLString } from "graphql";
 import { ClassType, getMetadataStorage } from "type-graphql";
 import { InputProblems } from "../errors/field-errors";
 
@@ -79,6 +79,14 @@ function coerce(value: unknown, type: unknown, name: string): unknown {
     if (value instanceof Date) return value;
     const date = typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(value) : null;
     return date && !Number.isNaN(date.getTime()) ? date : new TypeProblem(`${name} must be an ISO 8601 date-time`, "isDate");
+  }
+  if (type instanceof GraphQLScalarType) {
+    // A custom scalar (Decimal): its own parsing, as GraphQL would apply it.
+    try {
+      return type.parseValue(value);
+    } catch {
+      return new TypeProblem(`${name} is not a valid ${type.name}`, `is${type.name}`);
+    }
   }
   if (typeof type === "object" && type !== null) {
     // A registered enum: the values a caller may send are the enum's own (the stored spelling).

@@ -21,8 +21,9 @@ export function likePattern(search: string): string {
 export const MAX_MONEY_AMOUNT = 999_999_999_999_999;
 
 /**
- * A money amount: a finite number, 0 or more, at most MAX_MONEY_AMOUNT, with at most four
- * decimals (the column's scale), so what is stored is exactly what was sent.
+ * A money amount: a decimal string (what the Decimal scalar passes on) or a finite number, 0 or
+ * more, at most MAX_MONEY_AMOUNT, with at most four decimals (the column's scale), so what is
+ * stored is exactly what was sent.
  */
 export function IsMoneyAmount(options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) =>
@@ -31,18 +32,18 @@ export function IsMoneyAmount(options?: ValidationOptions): PropertyDecorator {
       target: target.constructor,
       propertyName: propertyName as string,
       options: {
-        message: `${String(propertyName)} must be a finite amount from 0 to ${MAX_MONEY_AMOUNT} with at most 4 decimals`,
+        message: `${String(propertyName)} must be a decimal from 0 to ${MAX_MONEY_AMOUNT} with at most 4 decimals, such as "50000.10"`,
         ...options,
       },
-      validator: {
-        validate: (value: unknown) =>
-          typeof value === "number" &&
-          Number.isFinite(value) &&
-          value >= 0 &&
-          value <= MAX_MONEY_AMOUNT &&
-          /^\d+(\.\d{1,4})?$/.test(String(value)),
-      },
+      validator: { validate: (value: unknown) => moneyText(value) !== null },
     });
+}
+
+/** The amount as the exact decimal text to store, or null when it is not a valid amount. */
+export function moneyText(value: unknown): string | null {
+  const text = typeof value === "number" && Number.isFinite(value) ? String(value) : typeof value === "string" ? value.trim() : null;
+  if (text === null || !/^\d{1,15}(\.\d{1,4})?$/.test(text)) return null;
+  return Number(text.split(".")[0]) <= MAX_MONEY_AMOUNT ? text : null;
 }
 
 /**

@@ -101,8 +101,3 @@ export abstract class PipelineDeal {
     return this.id;
   }
 }
-
-/** A numeric column as a GraphQL Float; PostgreSQL keeps the exact decimal. */
-export function moneyToNumber(value: string | null): number | null {
-  return value === null ? null : Number(value);
-}

@@ -1,5 +1,6 @@
 import { isUUID } from "class-validator";
 import { parseInput } from "../../core/commands/parse-input";
+import { moneyText } from "../../core/validation/rules";
 import type { Context } from "../../core/context/context";
 import { inUnitOfWork } from "../../core/context/unit-of-work";
 import { entityFromRaw } from "../../core/db/hydrate";
@@ -19,7 +20,8 @@ import { CreateOpportunityInput, MAX_SOLUTION_FAMILIES, UpdateOpportunityInput }
 import { distinctNames, outcomeAfterMove, outcomeProblems } from "./opportunity.rules";
 
 const blankToNull = (value: string | null | undefined) => (value?.trim() ? value : null);
-const money = (value: number | null | undefined) => (value === null || value === undefined ? null : String(value));
+/** The amount as the exact decimal text the column stores (validated by IsMoneyAmount already). */
+const money = (value: string | number | null | undefined) => (value === null || value === undefined ? null : moneyText(value));
 
 /** createOpportunity and updateOpportunity: plain input in, the stored opportunity out. */
 export const opportunityCommands = {

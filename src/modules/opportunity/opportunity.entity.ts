@@ -1,7 +1,8 @@
-import { Field, Float, ID, Int, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Decimal } from "../../core/graphql/decimal";
 import { ChildEntity, Column } from "typeorm";
 import { DealKind } from "../deal/deal.enums";
-import { moneyToNumber, PipelineDeal } from "../deal/pipeline-deal.entity";
+import { PipelineDeal } from "../deal/pipeline-deal.entity";
 import {
   LostReasonCategory,
   OpportunityPriority,
@@ -92,9 +93,9 @@ export class Opportunity extends PipelineDeal {
     return this.name;
   }
 
-  @Field(() => Float, { nullable: true })
-  get estimatedValue(): number | null {
-    return moneyToNumber(this.value);
+  @Field(() => Decimal, { nullable: true, description: "Estimated value, 0 or more, exactly as stored." })
+  get estimatedValue(): string | null {
+    return this.value;
   }
 
   @Field(() => ID, { description: "The owner's id (see owner)." })

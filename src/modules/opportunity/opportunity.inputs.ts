@@ -1,6 +1,7 @@
 import { IsBoolean, IsDate, IsEnum, IsInt, IsISO4217CurrencyCode, IsOptional, IsUUID, Max, MaxLength, Min } from "class-validator";
-import { Field, Float, ID, InputType, Int, registerEnumType } from "type-graphql";
+import { Field, ID, InputType, Int, registerEnumType } from "type-graphql";
 import { OrderDirection } from "../../core/pagination/connection";
+import { Decimal } from "../../core/graphql/decimal";
 import { MutationInput } from "../../core/graphql/mutation-input";
 import { IsMoneyAmount, IsNotBlank, IsNotClearable } from "../../core/validation/rules";
 import { CreateDealInput } from "../deal/deal-creation";
@@ -49,10 +50,10 @@ export class CreateOpportunityInput extends CreateDealInput {
   @IsEnum(OpportunitySource)
   source?: OpportunitySource | null;
 
-  @Field(() => Float, { nullable: true, description: "0 or more, at most 4 decimals; stored exactly." })
+  @Field(() => Decimal, { nullable: true, description: "0 or more, at most 4 decimals; stored exactly." })
   @IsOptional()
   @IsMoneyAmount()
-  estimatedValue?: number | null;
+  estimatedValue?: string | number | null;
 
   @Field(() => Date, { nullable: true, description: "ISO 8601 date-time." })
   @IsOptional()
@@ -201,10 +202,10 @@ export class UpdateOpportunityInput extends MutationInput {
   @IsEnum(OpportunitySource)
   source?: OpportunitySource | null;
 
-  @Field(() => Float, { nullable: true, description: "0 or more, at most 4 decimals; null for none." })
+  @Field(() => Decimal, { nullable: true, description: "0 or more, at most 4 decimals; null for none." })
   @IsOptional()
   @IsMoneyAmount()
-  estimatedValue?: number | null;
+  estimatedValue?: string | number | null;
 
   @Field(() => Date, { nullable: true })
   @IsOptional()

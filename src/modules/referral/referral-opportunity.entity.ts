@@ -1,7 +1,8 @@
-import { Field, Float, ObjectType } from "type-graphql";
+import { Field, ObjectType } from "type-graphql";
+import { Decimal } from "../../core/graphql/decimal";
 import { ChildEntity, Column } from "typeorm";
 import { DealKind } from "../deal/deal.enums";
-import { moneyToNumber, PipelineDeal } from "../deal/pipeline-deal.entity";
+import { PipelineDeal } from "../deal/pipeline-deal.entity";
 
 @ObjectType({
   implements: PipelineDeal,
@@ -21,8 +22,8 @@ export class ReferralOpportunity extends PipelineDeal {
   @Column("uuid", { nullable: true })
   productId: string | null;
 
-  @Field(() => Float, { nullable: true, description: "Expected deal value, 0 or more." })
-  get expectedValue(): number | null {
-    return moneyToNumber(this.value);
+  @Field(() => Decimal, { nullable: true, description: "Expected deal value, 0 or more, exactly as stored." })
+  get expectedValue(): string | null {
+    return this.value;
   }
 }

@@ -1,5 +1,6 @@
 import { Brackets } from "typeorm";
 import { parseInput } from "../../core/commands/parse-input";
+import { moneyText } from "../../core/validation/rules";
 import type { Context } from "../../core/context/context";
 import { inUnitOfWork } from "../../core/context/unit-of-work";
 import { entityFromRaw } from "../../core/db/hydrate";
@@ -21,7 +22,8 @@ import { defaultName, Parties, Party, planFacilitators } from "./referral.rules"
 
 /** Ids arrive in any case; PostgreSQL answers in lower case, and comparisons happen in JavaScript too. */
 const normalId = (id: string | null | undefined) => id?.toLowerCase() ?? null;
-const money = (value: number | null | undefined) => (value === null || value === undefined ? null : String(value));
+/** The amount as the exact decimal text the column stores (validated by IsMoneyAmount already). */
+const money = (value: string | number | null | undefined) => (value === null || value === undefined ? null : moneyText(value));
 
 type PartyField = "seekerId" | "providerId" | "connectorId";
 

@@ -1,6 +1,7 @@
 import { IsEnum, IsInt, IsISO4217CurrencyCode, IsOptional, IsUUID, MaxLength, Min } from "class-validator";
-import { Field, Float, ID, InputType, Int, registerEnumType } from "type-graphql";
+import { Field, ID, InputType, Int, registerEnumType } from "type-graphql";
 import { OrderDirection } from "../../core/pagination/connection";
+import { Decimal } from "../../core/graphql/decimal";
 import { MutationInput } from "../../core/graphql/mutation-input";
 import { IsMoneyAmount, IsNotClearable } from "../../core/validation/rules";
 import { CreateDealInput } from "../deal/deal-creation";
@@ -42,10 +43,10 @@ export class CreateReferralOpportunityInput extends CreateDealInput {
   @MaxLength(REFERRAL_DESCRIPTION_MAX_LENGTH)
   description?: string | null;
 
-  @Field(() => Float, { nullable: true, description: "Expected deal value: 0 or more, at most 4 decimals." })
+  @Field(() => Decimal, { nullable: true, description: "Expected deal value: 0 or more, at most 4 decimals; stored exactly." })
   @IsOptional()
   @IsMoneyAmount()
-  expectedValue?: number | null;
+  expectedValue?: string | number | null;
 
   @Field(() => String, { description: "ISO 4217 code, in any case; stored in upper case." })
   @IsISO4217CurrencyCode({ message: "currency must be an ISO 4217 currency code such as USD" })
@@ -97,10 +98,10 @@ export class UpdateReferralOpportunityInput extends MutationInput {
   @MaxLength(REFERRAL_DESCRIPTION_MAX_LENGTH)
   description?: string | null;
 
-  @Field(() => Float, { nullable: true, description: "0 or more, at most 4 decimals; null for none." })
+  @Field(() => Decimal, { nullable: true, description: "0 or more, at most 4 decimals; null for none." })
   @IsOptional()
   @IsMoneyAmount()
-  expectedValue?: number | null;
+  expectedValue?: string | number | null;
 
   @Field(() => String, { nullable: true, description: "ISO 4217 code, in any case." })
   @IsNotClearable()
