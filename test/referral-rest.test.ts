@@ -161,6 +161,29 @@ describe("REST: /api/referral-opps", () => {
     expect(forbidden.status).toBe(404); // a WORKSPACE_LOCAL deal the stranger cannot see
   });
 
+  it("masks an unexpected failure as 500, exactly as GraphQL masks it, with no internals", async () => {
+    await service.db.query(`
+      CREATE OR REPLACE FUNCTION fail_rest_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'injected failure with internals'; END $$`);
+    await service.db.query(`
+      CREATE TRIGGER fail_rest_insert BEFORE INSERT ON pipeline_deal
+        FOR EACH ROW WHEN (NEW.name = 'Make it fail') EXECUTE FUNCTION fail_rest_insert()`);
+    try {
+      const result = await create({ seekerId, providerId, name: "Make it fail" });
+      expect(result.status).toBe(500);
+      expect(result.body).toEqual({ success: false, message: "Internal server error", error: { code: "INTERNAL_SERVER_ERROR" } });
+      const viaGraphQL = await service.http(
+        `mutation ($input: CreateReferralOpportunityInput!) { createReferralOpportunity(input: $input) { success } }`,
+        { input: { seekerId, providerId, name: "Make it fail" } },
+        { key: me.apiKey },
+      );
+      expect(viaGraphQL.body.errors![0]).toMatchObject({ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } });
+    } finally {
+      await service.db.query(`DROP TRIGGER fail_rest_insert ON pipeline_deal`);
+      await service.db.query(`DROP FUNCTION fail_rest_insert`);
+    }
+  });
+
   it("replays an Idempotency-Key: the first deal again, marked as a replay, also for two requests at once", async () => {
     const first = await create({ seekerId, providerId }, { "idempotency-key": "rest-key-1" });
     const again = await create({ seekerId, providerId }, { "idempotency-key": "rest-key-1" });
