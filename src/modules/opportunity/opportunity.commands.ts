@@ -151,7 +151,7 @@ export const opportunityCommands = {
       const next: DealChanges = {
         name: input.title === undefined ? deal.name : input.title.trim(),
         value: input.estimatedValue === undefined ? deal.value : money(input.estimatedValue),
-        currency: input.currency === undefined ? deal.currency : input.currency.toUpperCase(),
+        currency: input.currency == null ? deal.currency : input.currency.toUpperCase(),
         stageId: stage.id,
         ownerId: refs.owner?.id ?? deal.ownerId,
         workspaceId: refs.workspace?.id ?? deal.workspaceId,

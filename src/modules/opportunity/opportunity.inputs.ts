@@ -2,8 +2,8 @@ import { IsBoolean, IsDate, IsEnum, IsInt, IsISO4217CurrencyCode, IsOptional, Is
 import { Field, ID, InputType, Int, registerEnumType } from "type-graphql";
 import { OrderDirection } from "../../core/pagination/connection";
 import { Decimal } from "../../core/graphql/decimal";
-import { MutationInput } from "../../core/graphql/mutation-input";
-import { IsMoneyAmount, IsNotBlank, IsNotClearable } from "../../core/validation/rules";
+import { PatchInput } from "../../core/graphql/patch-input";
+import { IsMoneyAmount, IsNotBlank } from "../../core/validation/rules";
 import { CreateDealInput } from "../deal/deal-creation";
 import { DealStateFilter } from "../deal/deal.filters";
 import { VisibilityMode } from "../deal/deal.enums";
@@ -156,144 +156,22 @@ export class CreateOpportunityInput extends CreateDealInput {
  * field that may be empty. Every rule of createOpportunity holds for the result.
  */
 @InputType({ description: "Changes to a sales opportunity: fields left out stay as they are; null clears an optional field." })
-export class UpdateOpportunityInput extends MutationInput {
+export class UpdateOpportunityInput extends PatchInput(CreateOpportunityInput, {
+  omit: ["idempotencyKey"],
+  notClearable: ["currency", "probability", "solutionFamilies", "ownerUserId", "workspaceId"],
+  descriptions: {
+    stage: "Moves the opportunity (as moveDeal does): its probability follows the stage unless given too.",
+    workspaceId: "Another workspace you are a member of; the owner must be a member too.",
+    ownerUserId: "A USER who is a member of the opportunity's workspace.",
+    solutionFamilies: `At most ${MAX_SOLUTION_FAMILIES} different names; [] for none.`,
+    probability: "0 to 100. Left out when the stage changes, it follows the new stage's probability.",
+  },
+}) {
   @Field(() => Int, { nullable: true, description: "The version you last read; another is CONFLICT and nothing is written." })
   @IsOptional()
   @IsInt()
   @Min(1)
   expectedVersion?: number | null;
-
-  @Field(() => ID, { nullable: true, description: "The customer company; the site, if any, must belong to it." })
-  @IsNotClearable()
-  @IsUUID("all", { message: "customerId must be a UUID" })
-  customerId?: string;
-
-  @Field(() => ID, { nullable: true, description: "The customer's main contact person; null for none." })
-  @IsOptional()
-  @IsUUID("all", { message: "primaryContactId must be a UUID" })
-  primaryContactId?: string | null;
-
-  @Field(() => ID, { nullable: true, description: "The customer's site; null for none." })
-  @IsOptional()
-  @IsUUID("all", { message: "siteId must be a UUID" })
-  siteId?: string | null;
-
-  @Field(() => String, { nullable: true, description: `1 to ${MAX_TITLE} characters.` })
-  @IsNotClearable()
-  @IsNotBlank({ message: "title must not be blank" })
-  @MaxLength(MAX_TITLE)
-  title?: string;
-
-  @Field(() => OpportunityStage, {
-    nullable: true,
-    description: "Moves the opportunity (as moveDeal does): its probability follows the stage unless given too.",
-  })
-  @IsNotClearable()
-  @IsEnum(OpportunityStage)
-  stage?: OpportunityStage;
-
-  @Field(() => PipelineType, { nullable: true })
-  @IsNotClearable()
-  @IsEnum(PipelineType)
-  pipelineType?: PipelineType;
-
-  @Field(() => OpportunitySource, { nullable: true })
-  @IsOptional()
-  @IsEnum(OpportunitySource)
-  source?: OpportunitySource | null;
-
-  @Field(() => Decimal, { nullable: true, description: "0 or more, at most 4 decimals; null for none." })
-  @IsOptional()
-  @IsMoneyAmount()
-  estimatedValue?: string | number | null;
-
-  @Field(() => Date, { nullable: true })
-  @IsOptional()
-  @IsDate()
-  expectedCloseDate?: Date | null;
-
-  @Field(() => Int, { nullable: true, description: "0 to 100." })
-  @IsNotClearable()
-  @IsInt()
-  @Min(0)
-  @Max(100)
-  probability?: number;
-
-  @Field(() => [String], { nullable: true, description: `At most ${MAX_SOLUTION_FAMILIES} different names; [] for none.` })
-  @IsNotClearable()
-  @IsNotBlank({ each: true, message: "solutionFamilies must not contain blank names" })
-  @MaxLength(MAX_SOLUTION_FAMILY_LENGTH, { each: true })
-  solutionFamilies?: string[];
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(MAX_FREE_TEXT)
-  scopeSummary?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(MAX_FREE_TEXT)
-  competitorNotes?: string | null;
-
-  @Field(() => String, { nullable: true, description: "Only while the stage is WON or LOST." })
-  @IsOptional()
-  @MaxLength(MAX_FREE_TEXT)
-  winLossReason?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(MAX_FREE_TEXT)
-  nextStepDescription?: string | null;
-
-  @Field(() => Date, { nullable: true })
-  @IsOptional()
-  @IsDate()
-  nextStepDate?: Date | null;
-
-  @Field(() => Date, { nullable: true })
-  @IsOptional()
-  @IsDate()
-  bidDueDate?: Date | null;
-
-  @Field(() => Boolean, { nullable: true })
-  @IsNotClearable()
-  @IsBoolean()
-  budgetConfirmed?: boolean;
-
-  @Field(() => OpportunityPriority, { nullable: true })
-  @IsOptional()
-  @IsEnum(OpportunityPriority)
-  priority?: OpportunityPriority | null;
-
-  @Field(() => LostReasonCategory, { nullable: true, description: "Only while the stage is LOST." })
-  @IsOptional()
-  @IsEnum(LostReasonCategory)
-  lostReasonCategory?: LostReasonCategory | null;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(MAX_FREE_TEXT)
-  technicalRequirements?: string | null;
-
-  @Field(() => ID, { nullable: true, description: "A USER who is a member of the opportunity's workspace." })
-  @IsNotClearable()
-  @IsUUID("all", { message: "ownerUserId must be a UUID" })
-  ownerUserId?: string;
-
-  @Field(() => ID, { nullable: true, description: "Another workspace you are a member of; the owner must be a member too." })
-  @IsNotClearable()
-  @IsUUID("all", { message: "workspaceId must be a UUID" })
-  workspaceId?: string;
-
-  @Field(() => VisibilityMode, { nullable: true })
-  @IsNotClearable()
-  @IsEnum(VisibilityMode)
-  visibilityMode?: VisibilityMode;
-
-  @Field(() => String, { nullable: true, description: "ISO 4217 currency code, in any case." })
-  @IsNotClearable()
-  @IsISO4217CurrencyCode({ message: "currency must be an ISO 4217 currency code such as USD" })
-  currency?: string;
 }
 
 @InputType({ description: "Every given condition must hold." })

@@ -2,8 +2,8 @@ import { IsEnum, IsInt, IsISO4217CurrencyCode, IsOptional, IsUUID, MaxLength, Mi
 import { Field, ID, InputType, Int, registerEnumType } from "type-graphql";
 import { OrderDirection } from "../../core/pagination/connection";
 import { Decimal } from "../../core/graphql/decimal";
-import { MutationInput } from "../../core/graphql/mutation-input";
-import { IsMoneyAmount, IsNotClearable } from "../../core/validation/rules";
+import { PatchInput } from "../../core/graphql/patch-input";
+import { IsMoneyAmount } from "../../core/validation/rules";
 import { CreateDealInput } from "../deal/deal-creation";
 import { DealStateFilter } from "../deal/deal.filters";
 
@@ -63,55 +63,19 @@ export class CreateReferralOpportunityInput extends CreateDealInput {
  * one. Changing the seeker, provider or connector plans the facilitators again by the create's rule.
  */
 @InputType({ description: "Changes to a referral opportunity: fields left out stay as they are; null clears an optional field." })
-export class UpdateReferralOpportunityInput extends MutationInput {
+export class UpdateReferralOpportunityInput extends PatchInput(CreateReferralOpportunityInput, {
+  omit: ["idempotencyKey"],
+  notClearable: ["connectorId"],
+  descriptions: {
+    connectorId: "The person who made the introduction.",
+    name: `At most ${REFERRAL_NAME_MAX_LENGTH} characters; null or blank names the deal after the two employers again.`,
+  },
+}) {
   @Field(() => Int, { nullable: true, description: "The version you last read; another is CONFLICT and nothing is written." })
   @IsOptional()
   @IsInt()
   @Min(1)
   expectedVersion?: number | null;
-
-  @Field(() => ID, { nullable: true, description: "The person looking for a solution." })
-  @IsNotClearable()
-  @IsUUID("all", { message: "seekerId must be a UUID" })
-  seekerId?: string;
-
-  @Field(() => ID, { nullable: true, description: "The person providing the solution." })
-  @IsNotClearable()
-  @IsUUID("all", { message: "providerId must be a UUID" })
-  providerId?: string;
-
-  @Field(() => ID, { nullable: true, description: "The person who made the introduction." })
-  @IsNotClearable()
-  @IsUUID("all", { message: "connectorId must be a UUID" })
-  connectorId?: string;
-
-  @Field(() => String, {
-    nullable: true,
-    description: `At most ${REFERRAL_NAME_MAX_LENGTH} characters; null or blank names the deal after the two employers again.`,
-  })
-  @IsOptional()
-  @MaxLength(REFERRAL_NAME_MAX_LENGTH)
-  name?: string | null;
-
-  @Field(() => String, { nullable: true, description: `At most ${REFERRAL_DESCRIPTION_MAX_LENGTH} characters; null or blank for none.` })
-  @IsOptional()
-  @MaxLength(REFERRAL_DESCRIPTION_MAX_LENGTH)
-  description?: string | null;
-
-  @Field(() => Decimal, { nullable: true, description: "0 or more, at most 4 decimals; null for none." })
-  @IsOptional()
-  @IsMoneyAmount()
-  expectedValue?: string | number | null;
-
-  @Field(() => String, { nullable: true, description: "ISO 4217 code, in any case." })
-  @IsNotClearable()
-  @IsISO4217CurrencyCode({ message: "currency must be an ISO 4217 currency code such as USD" })
-  currency?: string;
-
-  @Field(() => ID, { nullable: true, description: "The product the referral is about; null for none." })
-  @IsOptional()
-  @IsUUID("all", { message: "productId must be a UUID" })
-  productId?: string | null;
 }
 
 @InputType({ description: "Narrows referralOpportunities; every condition given must hold." })
