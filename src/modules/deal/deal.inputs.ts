@@ -2,13 +2,9 @@ import { IsInt, IsOptional, IsString, IsUUID, Min } from "class-validator";
 import { ArgsType, Field, ID, Int } from "type-graphql";
 import { MutationInput } from "../../core/graphql/mutation-input";
 
-/** The arguments of a write to one deal that names the version it expects. */
+/** What every write to one deal may name: the version it expects. */
 @ArgsType()
-export class DealWriteArgs extends MutationInput {
-  @Field(() => ID, { description: "The deal's id." })
-  @IsString()
-  id: string;
-
+export abstract class VersionedArgs extends MutationInput {
   @Field(() => Int, {
     nullable: true,
     description: "The version you last read; another is CONFLICT (with the current one) and nothing is written.",
@@ -17,6 +13,13 @@ export class DealWriteArgs extends MutationInput {
   @IsInt()
   @Min(1)
   expectedVersion?: number | null;
+}
+
+@ArgsType()
+export class DealWriteArgs extends VersionedArgs {
+  @Field(() => ID, { description: "The deal's id." })
+  @IsString()
+  id: string;
 }
 
 @ArgsType()
@@ -34,7 +37,7 @@ export class RestoreDealArgs extends MutationInput {
 }
 
 @ArgsType()
-export class ShareDealArgs extends MutationInput {
+export class ShareDealArgs extends VersionedArgs {
   @Field(() => ID, { description: "The deal's id." })
   @IsString()
   dealId: string;
@@ -42,13 +45,4 @@ export class ShareDealArgs extends MutationInput {
   @Field(() => ID, { description: "Another workspace of your organization." })
   @IsString()
   workspaceId: string;
-
-  @Field(() => Int, {
-    nullable: true,
-    description: "The version you last read; another is CONFLICT (with the current one) and nothing is written.",
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  expectedVersion?: number | null;
 }
