@@ -35,8 +35,19 @@ let built: Promise<GraphQLSchema> | undefined;
 
 /** The schema, built once per process. Every argument is validated before its resolver runs. */
 export function getSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers, validateFn: validateArgs });
+  built ??= buildSchema({ resolvers, validateFn: validateArgs }).then(describeRootTypes);
   return built;
+}
+
+/** TypeGraphQL builds Query and Mutation itself and takes no description for them. */
+function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
+  schema.getQueryType()!.description =
+    "What you can read. Everything is confined to your organization, and deals to those you can see; " +
+    "an id you may not see answers exactly as one that does not exist.";
+  schema.getMutationType()!.description =
+    "What you can change. Every mutation answers { success message data }; one that fails answers with an error " +
+    "instead (extensions.code; BAD_USER_INPUT lists every offending field) and writes nothing.";
+  return schema;
 }
 
 /** The SDL that schema.graphql holds: sorted, so the committed file changes only when the API does. */

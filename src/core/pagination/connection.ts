@@ -17,18 +17,21 @@ export class PageArgs {
   after?: string | null;
 }
 
-@ObjectType()
+@ObjectType({ description: "Where a page of a list stands, and how to ask for the next one." })
 export class PageInfo {
-  @Field()
+  @Field({ description: "true when more items follow this page: pass endCursor as `after` to get them." })
   hasNextPage: boolean;
 
-  @Field()
+  @Field({ description: "true when the page was asked for with `after` (items come before it); false for the first page." })
   hasPreviousPage: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The cursor of the page's first edge; null when the page is empty." })
   startCursor: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "The cursor of the page's last edge, to pass as `after` for the next page; null when the page is empty.",
+  })
   endCursor: string | null;
 }
 
@@ -41,21 +44,21 @@ export interface Page<T> {
 
 /** Builds the Relay connection type for `nodeType`: `XConnection { edges { cursor node } pageInfo totalCount }`. */
 export function ConnectionType<T extends object>(nodeType: ClassType<T>, name = nodeType.name) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with the cursor that continues the list after it.` })
   class Edge {
     @Field({ description: "Opaque and stable: pass it as `after` to continue from here." })
     cursor: string;
 
-    @Field(() => nodeType)
+    @Field(() => nodeType, { description: `The ${name}.` })
     node: T;
   }
 
   @ObjectType(`${name}ConnectionBase`)
   abstract class Connection implements Page<T> {
-    @Field(() => [Edge])
+    @Field(() => [Edge], { description: `This page's ${name} items, in the list's order, each with its cursor; [] when none match.` })
     edges: Edge[];
 
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, { description: "Whether more items follow, and the cursors to continue with." })
     pageInfo: PageInfo;
 
     count: () => Promise<number>;
@@ -86,7 +89,14 @@ export enum OrderDirection {
   ASC = "ASC",
   DESC = "DESC",
 }
-registerEnumType(OrderDirection, { name: "OrderDirection", description: "Ascending or descending; ties are broken by id." });
+registerEnumType(OrderDirection, {
+  name: "OrderDirection",
+  description: "Ascending or descending; ties are broken by id.",
+  valuesConfig: {
+    ASC: { description: "Ascending: smallest, oldest or first in the alphabet first." },
+    DESC: { description: "Descending: largest, newest or last in the alphabet first." },
+  },
+});
 
 /**
  * Keyset pagination over `qb` (already filtered): ordered by the sort key then by id, so the

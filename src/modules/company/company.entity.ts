@@ -7,11 +7,11 @@ export class Company {
   @PrimaryColumn("uuid")
   organizationId: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The company's id." })
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
-  @Field()
+  @Field({ description: "The company's name: not blank, at most 200 characters." })
   @Column("text")
   name: string;
 
@@ -19,11 +19,11 @@ export class Company {
   @Column("text", { nullable: true })
   domain: string | null;
 
-  @Field()
+  @Field({ description: "When the company was added." })
   @CreateDateColumn({ type: "timestamptz" })
   createdAt: Date;
 
-  @Field()
+  @Field({ description: "When the company was last changed." })
   @UpdateDateColumn({ type: "timestamptz" })
   updatedAt: Date;
 }

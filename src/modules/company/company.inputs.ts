@@ -3,9 +3,9 @@ import { Field, InputType } from "type-graphql";
 import { MutationInput } from "../../core/graphql/mutation-input";
 import { IsNotBlank } from "../../core/validation/rules";
 
-@InputType()
+@InputType({ description: "A company to add to your organization." })
 export class CreateCompanyInput extends MutationInput {
-  @Field()
+  @Field({ description: "Not blank, at most 200 characters; stored trimmed." })
   @IsNotBlank()
   @MaxLength(200)
   name: string;
@@ -16,7 +16,7 @@ export class CreateCompanyInput extends MutationInput {
   domain?: string | null;
 }
 
-@InputType()
+@InputType({ description: "Narrows companies; every condition given must hold." })
 export class CompanyFilter {
   @Field(() => String, { nullable: true, description: "Part of the name, any case." })
   @IsOptional()

@@ -8,10 +8,10 @@ import { Company } from "./company.entity";
 import { CompanyFilter, CreateCompanyInput } from "./company.inputs";
 import { companyService } from "./company.service";
 
-@ObjectType()
+@ObjectType({ description: "A page of companies." })
 class CompanyConnection extends ConnectionType(Company) {}
 
-@ObjectType()
+@ObjectType({ description: "What createCompany answers: the company added." })
 class CreateCompanyPayload extends PayloadType(Company) {}
 
 @Resolver(() => Company)
@@ -20,21 +20,21 @@ export class CompanyResolver {
     nullable: true,
     description:
       "A company of your organization. Null, with a NOT_FOUND error, when the id names nothing you can see; the rest of the request still answers." })
-  async company(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Company> {
+  async company(@Arg("id", () => ID, { description: "The company's id." }) id: string, @Ctx() ctx: Context): Promise<Company> {
     return orNotFound(await ctx.loaders.company.load(id), "Company", id);
   }
 
   @Query(() => CompanyConnection, { description: "Companies of your organization, by name." })
   companies(
     @Args() page: PageArgs,
-    @Arg("filter", () => CompanyFilter, { nullable: true }) filter: CompanyFilter | undefined,
+    @Arg("filter", () => CompanyFilter, { nullable: true, description: "Narrows the list; left out, every company." }) filter: CompanyFilter | undefined,
     @Ctx() ctx: Context,
   ) {
     return companyService.list(ctx, page, filter);
   }
 
-  @Mutation(() => CreateCompanyPayload)
-  async createCompany(@Arg("input") input: CreateCompanyInput, @Ctx() ctx: Context) {
+  @Mutation(() => CreateCompanyPayload, { description: "Adds a company to your organization." })
+  async createCompany(@Arg("input", { description: "The company to add." }) input: CreateCompanyInput, @Ctx() ctx: Context) {
     return payload("Company created successfully", await companyService.create(ctx, input));
   }
 

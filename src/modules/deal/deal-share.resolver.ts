@@ -7,7 +7,7 @@ import { PipelineDeal } from "./pipeline-deal.entity";
 
 /** PipelineDeal is abstract (an interface in GraphQL); the payload only needs it as a type reference. */
 @ObjectType({ description: "The deal after its shares changed." })
-class DealSharePayload extends PayloadType(PipelineDeal as unknown as ClassType<PipelineDeal>) {}
+class DealSharePayload extends PayloadType(PipelineDeal as unknown as ClassType<PipelineDeal>, "deal (a ReferralOpportunity or an Opportunity), with its sharedWith and visibilityMode,") {}
 
 @Resolver(() => PipelineDeal)
 export class DealShareResolver {

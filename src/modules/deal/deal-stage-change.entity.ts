@@ -11,7 +11,7 @@ export class DealStageChange {
   @PrimaryColumn("uuid")
   organizationId: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The history entry's id." })
   @PrimaryGeneratedColumn("uuid")
   id: string;
 

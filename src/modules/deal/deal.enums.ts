@@ -27,6 +27,7 @@ export enum FacilitatorRole {
 }
 registerEnumType(FacilitatorRole, {
   name: "FacilitatorRole",
+  description: "How a facilitator helped a deal happen.",
   valuesConfig: {
     CONNECTOR: { description: "Made the introduction." },
     REFERRAL_SOURCE: { description: "Referred one of the parties." },
@@ -37,4 +38,11 @@ export enum FacilitatorSide {
   SEEKER = "seeker",
   PROVIDER = "provider",
 }
-registerEnumType(FacilitatorSide, { name: "FacilitatorSide", description: "Which party a facilitator helped." });
+registerEnumType(FacilitatorSide, {
+  name: "FacilitatorSide",
+  description: "Which party a facilitator helped.",
+  valuesConfig: {
+    SEEKER: { description: "The seeker's side: the person looking for a solution." },
+    PROVIDER: { description: "The provider's side: the person providing the solution." },
+  },
+});

@@ -11,7 +11,7 @@ import { DealWriteArgs, MoveDealArgs, RestoreDealArgs } from "./deal.inputs";
 import { PipelineDeal } from "./pipeline-deal.entity";
 
 @ObjectType({ description: "The deal after the change." })
-class PipelineDealPayload extends PayloadType(PipelineDeal as unknown as ClassType<PipelineDeal>) {}
+class PipelineDealPayload extends PayloadType(PipelineDeal as unknown as ClassType<PipelineDeal>, "deal (a ReferralOpportunity or an Opportunity)") {}
 
 /** Fields every kind of deal shares; ReferralOpportunity and Opportunity inherit these resolvers. */
 @Resolver(() => PipelineDeal)
@@ -20,7 +20,7 @@ export class PipelineDealResolver {
     nullable: true,
     description:
       "Any deal you can see, by id: a ReferralOpportunity or an Opportunity. Null, with a NOT_FOUND error, when the id names nothing you can see; the rest of the request still answers." })
-  async pipelineDeal(@Arg("id", () => ID) id: string, @Ctx() { loaders }: Context): Promise<PipelineDeal> {
+  async pipelineDeal(@Arg("id", () => ID, { description: "The deal's id (its pipelineDealId)." }) id: string, @Ctx() { loaders }: Context): Promise<PipelineDeal> {
     return orNotFound(await loaders.deal.load(id), "Deal", id);
   }
 
@@ -48,7 +48,10 @@ export class PipelineDealResolver {
     return payload("Deal restored successfully", await dealCommands.restore(ctx, args));
   }
 
-  @FieldResolver(() => Stage)
+  @FieldResolver(() => Stage, {
+    description:
+      "The stage the deal is in now: a stage of the REFERRAL pipeline for a referral opportunity, of the SALES pipeline for an opportunity.",
+  })
   stage(@Root() deal: PipelineDeal, @Ctx() { loaders }: Context): Stage | Promise<Stage> {
     return required(loaders.stage.get(deal.stageId), "Stage", deal.stageId);
   }

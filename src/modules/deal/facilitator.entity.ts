@@ -10,7 +10,7 @@ export class Facilitator {
   @PrimaryColumn("uuid")
   organizationId: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The facilitator entry's id." })
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
@@ -25,15 +25,21 @@ export class Facilitator {
   @Column("uuid", { nullable: true })
   companyId: string | null;
 
-  @Field(() => FacilitatorRole)
+  @Field(() => FacilitatorRole, {
+    description: "How the person helped: the CONNECTOR who made the introduction, or a REFERRAL_SOURCE (the referredBy person of the seeker or the provider).",
+  })
   @Column("text")
   role: FacilitatorRole;
 
-  @Field(() => FacilitatorSide)
+  @Field(() => FacilitatorSide, {
+    description:
+      "Which party the person helped. The connector is on the PROVIDER side when employed by the provider's company, " +
+      "otherwise on the SEEKER side; a referral source is on the side of the party they referred. Nobody is on one side twice.",
+  })
   @Column("text")
   side: FacilitatorSide;
 
-  @Field()
+  @Field({ description: "When the person became a facilitator of the deal on this side: at the deal's creation, or by a later update that changed its seeker, provider or connector." })
   @CreateDateColumn({ type: "timestamptz" })
   createdAt: Date;
 }

@@ -21,7 +21,7 @@ export abstract class PipelineDeal {
   @PrimaryColumn("uuid")
   organizationId: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The deal's id (a UUID): what pipelineDeal(id), moveDeal and the other deal mutations take. The same as pipelineDealId." })
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
@@ -32,7 +32,12 @@ export abstract class PipelineDeal {
   @Column("text")
   name: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "A note or justification for the deal, at most 1000 characters; null when there is none. " +
+      "Only referral opportunities take one: for a sales opportunity it is always null (see scopeSummary).",
+  })
   @Column("text", { nullable: true })
   description: string | null;
 
@@ -53,7 +58,11 @@ export abstract class PipelineDeal {
   @Column("uuid")
   workspaceId: string;
 
-  @Field(() => VisibilityMode)
+  @Field(() => VisibilityMode, {
+    description:
+      "Who can see the deal: GLOBAL (everyone in the organization), WORKSPACE_LOCAL (members of its workspace; " +
+      "what a new deal gets unless it says otherwise) or SHARED (those plus the members of the workspaces in sharedWith).",
+  })
   @Column("text")
   visibilityMode: VisibilityMode;
 
@@ -88,11 +97,11 @@ export abstract class PipelineDeal {
   @Column("uuid", { nullable: true })
   archivedById: string | null;
 
-  @Field()
+  @Field({ description: "When the deal was created." })
   @CreateDateColumn({ type: "timestamptz" })
   createdAt: Date;
 
-  @Field()
+  @Field({ description: "When the deal last changed: every write that changes it (and adds one to version) sets it." })
   @UpdateDateColumn({ type: "timestamptz" })
   updatedAt: Date;
 

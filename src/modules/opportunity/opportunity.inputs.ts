@@ -16,7 +16,11 @@ export const MAX_SOLUTION_FAMILIES = 50;
 export const MAX_SOLUTION_FAMILY_LENGTH = 200;
 
 /** The seed's `opportunity.create` input, field for field, plus `currency`. */
-@InputType()
+@InputType({
+  description:
+    "A sales opportunity to create: the opportunity.create contract's input, field for field, plus currency. " +
+    "Customer, contact, site, owner and workspace must be of your organization.",
+})
 export class CreateOpportunityInput extends CreateDealInput {
   @Field(() => ID, { description: "The customer company." })
   @IsUUID("all", { message: "customerId must be a UUID" })
@@ -37,15 +41,15 @@ export class CreateOpportunityInput extends CreateDealInput {
   @MaxLength(MAX_TITLE)
   title: string;
 
-  @Field(() => OpportunityStage)
+  @Field(() => OpportunityStage, { description: "The SALES stage the opportunity starts in; LEAD by default. WON or LOST creates it closed." })
   @IsEnum(OpportunityStage)
   stage: OpportunityStage = OpportunityStage.LEAD;
 
-  @Field(() => PipelineType)
+  @Field(() => PipelineType, { description: "What kind of work the opportunity is." })
   @IsEnum(PipelineType)
   pipelineType: PipelineType;
 
-  @Field(() => OpportunitySource, { nullable: true })
+  @Field(() => OpportunitySource, { nullable: true, description: "Where the opportunity came from." })
   @IsOptional()
   @IsEnum(OpportunitySource)
   source?: OpportunitySource | null;
@@ -76,12 +80,12 @@ export class CreateOpportunityInput extends CreateDealInput {
   @MaxLength(MAX_SOLUTION_FAMILY_LENGTH, { each: true })
   solutionFamilies?: string[] | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "A summary of the scope of work, at most 5000 characters; blank is none." })
   @IsOptional()
   @MaxLength(MAX_FREE_TEXT)
   scopeSummary?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Notes on the competitors for the work, at most 5000 characters; blank is none." })
   @IsOptional()
   @MaxLength(MAX_FREE_TEXT)
   competitorNotes?: string | null;
@@ -91,7 +95,7 @@ export class CreateOpportunityInput extends CreateDealInput {
   @MaxLength(MAX_FREE_TEXT)
   winLossReason?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "What is to be done next, at most 5000 characters; blank is none." })
   @IsOptional()
   @MaxLength(MAX_FREE_TEXT)
   nextStepDescription?: string | null;
@@ -106,11 +110,11 @@ export class CreateOpportunityInput extends CreateDealInput {
   @IsDate()
   bidDueDate?: Date | null;
 
-  @Field()
+  @Field({ description: "Whether the customer's budget is confirmed; false by default." })
   @IsBoolean()
   budgetConfirmed: boolean = false;
 
-  @Field(() => OpportunityPriority, { nullable: true })
+  @Field(() => OpportunityPriority, { nullable: true, description: "How urgent the opportunity is." })
   @IsOptional()
   @IsEnum(OpportunityPriority)
   priority?: OpportunityPriority | null;
@@ -120,7 +124,7 @@ export class CreateOpportunityInput extends CreateDealInput {
   @IsEnum(LostReasonCategory)
   lostReasonCategory?: LostReasonCategory | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The technical requirements of the work, at most 5000 characters; blank is none." })
   @IsOptional()
   @MaxLength(MAX_FREE_TEXT)
   technicalRequirements?: string | null;
@@ -141,7 +145,7 @@ export class CreateOpportunityInput extends CreateDealInput {
   @IsUUID("all", { message: "workspaceId must be a UUID" })
   workspaceId?: string | null;
 
-  @Field(() => VisibilityMode)
+  @Field(() => VisibilityMode, { description: "Who can see the opportunity; WORKSPACE_LOCAL (members of its workspace) by default." })
   @IsEnum(VisibilityMode)
   visibilityMode: VisibilityMode = VisibilityMode.WORKSPACE_LOCAL;
 
@@ -176,32 +180,32 @@ export class UpdateOpportunityInput extends PatchInput(CreateOpportunityInput, {
 
 @InputType({ description: "Every given condition must hold." })
 export class OpportunityFilter extends DealStateFilter {
-  @Field(() => OpportunityStage, { nullable: true })
+  @Field(() => OpportunityStage, { nullable: true, description: "Opportunities in this stage." })
   @IsOptional()
   @IsEnum(OpportunityStage)
   stage?: OpportunityStage | null;
 
-  @Field(() => PipelineType, { nullable: true })
+  @Field(() => PipelineType, { nullable: true, description: "Opportunities for this kind of work." })
   @IsOptional()
   @IsEnum(PipelineType)
   pipelineType?: PipelineType | null;
 
-  @Field(() => OpportunityPriority, { nullable: true })
+  @Field(() => OpportunityPriority, { nullable: true, description: "Opportunities with this priority." })
   @IsOptional()
   @IsEnum(OpportunityPriority)
   priority?: OpportunityPriority | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: "Opportunities for this customer company." })
   @IsOptional()
   @IsUUID("all", { message: "customerId must be a UUID" })
   customerId?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: "Opportunities owned by this USER." })
   @IsOptional()
   @IsUUID("all", { message: "ownerId must be a UUID" })
   ownerId?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: "Opportunities belonging to this workspace (of those you can see)." })
   @IsOptional()
   @IsUUID("all", { message: "workspaceId must be a UUID" })
   workspaceId?: string | null;
@@ -225,20 +229,22 @@ export enum OpportunityOrderField {
 }
 registerEnumType(OpportunityOrderField, {
   name: "OpportunityOrderField",
+  description: "What a list of opportunities is ordered by.",
   valuesConfig: {
+    CREATED_AT: { description: "When the opportunity was created; the default." },
     EXPECTED_CLOSE_DATE: { description: "Opportunities without a date come last in ascending order." },
     ESTIMATED_VALUE: { description: "Opportunities without a value come first in ascending order." },
     TITLE: { description: "Case-insensitive." },
   },
 });
 
-@InputType()
+@InputType({ description: "How opportunities are ordered: newest first unless said otherwise." })
 export class OpportunityOrder {
-  @Field(() => OpportunityOrderField, { defaultValue: OpportunityOrderField.CREATED_AT })
+  @Field(() => OpportunityOrderField, { defaultValue: OpportunityOrderField.CREATED_AT, description: "What to order by; CREATED_AT by default." })
   @IsEnum(OpportunityOrderField)
   field: OpportunityOrderField;
 
-  @Field(() => OrderDirection, { defaultValue: OrderDirection.DESC })
+  @Field(() => OrderDirection, { defaultValue: OrderDirection.DESC, description: "ASC or DESC; DESC by default." })
   @IsEnum(OrderDirection)
   direction: OrderDirection;
 }

@@ -11,13 +11,13 @@ import { CreateOpportunityInput, UpdateOpportunityInput, OpportunityFilter, Oppo
 import { opportunityCommands } from "./opportunity.commands";
 import { opportunityService } from "./opportunity.service";
 
-@ObjectType()
+@ObjectType({ description: "A page of sales opportunities." })
 class OpportunityConnection extends ConnectionType(Opportunity) {}
 
-@ObjectType()
+@ObjectType({ description: "What createOpportunity answers: the opportunity made (or, for a retried idempotencyKey, the one the first request made)." })
 class CreateOpportunityPayload extends PayloadType(Opportunity) {}
 
-@ObjectType()
+@ObjectType({ description: "What updateOpportunity answers: the opportunity after the change." })
 class UpdateOpportunityPayload extends PayloadType(Opportunity) {}
 
 @Resolver(() => Opportunity)
@@ -26,7 +26,7 @@ export class OpportunityResolver {
     nullable: true,
     description:
       "A sales opportunity you can see. Null, with a NOT_FOUND error, when the id names nothing you can see; the rest of the request still answers." })
-  async opportunity(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Opportunity> {
+  async opportunity(@Arg("id", () => ID, { description: "The opportunity's id." }) id: string, @Ctx() ctx: Context): Promise<Opportunity> {
     const deal = await ctx.loaders.deal.load(id);
     if (!(deal instanceof Opportunity)) throw new NotFoundError("Opportunity", id);
     return deal;
@@ -35,15 +35,15 @@ export class OpportunityResolver {
   @Query(() => OpportunityConnection, { description: "The sales opportunities you can see; newest first unless ordered." })
   opportunities(
     @Args() page: PageArgs,
-    @Arg("filter", () => OpportunityFilter, { nullable: true }) filter: OpportunityFilter | undefined,
-    @Arg("orderBy", () => OpportunityOrder, { nullable: true }) orderBy: OpportunityOrder | undefined,
+    @Arg("filter", () => OpportunityFilter, { nullable: true, description: "Narrows the list; left out, every opportunity you can see except archived ones." }) filter: OpportunityFilter | undefined,
+    @Arg("orderBy", () => OpportunityOrder, { nullable: true, description: "The order; newest first when left out." }) orderBy: OpportunityOrder | undefined,
     @Ctx() ctx: Context,
   ) {
     return opportunityService.list(ctx, page, filter, orderBy);
   }
 
   @Mutation(() => CreateOpportunityPayload, { description: "Creates a sales opportunity (the seed's opportunity.create)." })
-  async createOpportunity(@Arg("input") input: CreateOpportunityInput, @Ctx() ctx: Context) {
+  async createOpportunity(@Arg("input", { description: "The opportunity to create." }) input: CreateOpportunityInput, @Ctx() ctx: Context) {
     return payload("Opportunity created successfully", await opportunityCommands.create(ctx, input));
   }
 
@@ -52,7 +52,7 @@ export class OpportunityResolver {
       "Changes a sales opportunity: fields left out stay as they are, null clears an optional field, and every rule of the create " +
       "holds for the result. Allowed to the deal's owner and members of its workspace.",
   })
-  async updateOpportunity(@Arg("id", () => ID) id: string, @Arg("input") input: UpdateOpportunityInput, @Ctx() ctx: Context) {
+  async updateOpportunity(@Arg("id", () => ID, { description: "The opportunity's id." }) id: string, @Arg("input", { description: "The changes: only the fields given are written." }) input: UpdateOpportunityInput, @Ctx() ctx: Context) {
     return payload("Opportunity updated successfully", await opportunityCommands.update(ctx, id, input));
   }
 

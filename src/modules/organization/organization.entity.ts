@@ -4,15 +4,15 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateCol
 @ObjectType({ description: "A tenant. Everything else belongs to exactly one organization." })
 @Entity("organization")
 export class Organization {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The organization's id." })
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
-  @Field()
+  @Field({ description: "The organization's name." })
   @Column("text")
   name: string;
 
-  @Field()
+  @Field({ description: "When the organization was made." })
   @CreateDateColumn({ type: "timestamptz" })
   createdAt: Date;
 

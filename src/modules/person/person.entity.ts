@@ -8,6 +8,10 @@ export enum PersonType {
 registerEnumType(PersonType, {
   name: "PersonType",
   description: "USER people can sign in and own deals; CONTACT people cannot.",
+  valuesConfig: {
+    USER: { description: "A user of dealgraph: can hold API keys, be a workspace member and own deals. Has an email, unique among the organization's users." },
+    CONTACT: { description: "Someone deals are about, such as a seeker, a provider or a customer's contact; cannot sign in or own deals." },
+  },
 });
 
 @ObjectType({ description: "A person: a user of dealgraph or a contact." })
@@ -16,19 +20,19 @@ export class Person {
   @PrimaryColumn("uuid")
   organizationId: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The person's id." })
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
-  @Field(() => PersonType)
+  @Field(() => PersonType, { description: "USER (can sign in and own deals) or CONTACT." })
   @Column("text")
   type: PersonType;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Given name; null when not known." })
   @Column("text", { nullable: true })
   firstName: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Family name; null when not known." })
   @Column("text", { nullable: true })
   lastName: string | null;
 
@@ -36,7 +40,10 @@ export class Person {
   @Column("text", { nullable: true })
   name: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "Email address, in lower case. Every USER has one, unique among the organization's users; null for a contact without one.",
+  })
   @Column("text", { nullable: true })
   email: string | null;
 
@@ -49,11 +56,11 @@ export class Person {
   @Column("uuid", { nullable: true })
   defaultWorkspaceId: string | null;
 
-  @Field()
+  @Field({ description: "When the person was added." })
   @CreateDateColumn({ type: "timestamptz" })
   createdAt: Date;
 
-  @Field()
+  @Field({ description: "When the person was last changed." })
   @UpdateDateColumn({ type: "timestamptz" })
   updatedAt: Date;
 }

@@ -3,18 +3,18 @@ import { Field, ID, InputType } from "type-graphql";
 import { MutationInput } from "../../core/graphql/mutation-input";
 import { PersonType } from "./person.entity";
 
-@InputType()
+@InputType({ description: "A person to add to your organization." })
 export class CreatePersonInput extends MutationInput {
-  @Field(() => PersonType, { defaultValue: PersonType.CONTACT })
+  @Field(() => PersonType, { defaultValue: PersonType.CONTACT, description: "CONTACT by default; a USER needs an email." })
   @IsEnum(PersonType)
   type: PersonType = PersonType.CONTACT;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Given name, at most 100 characters; blank is none." })
   @IsOptional()
   @MaxLength(100)
   firstName?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Family name, at most 100 characters; blank is none." })
   @IsOptional()
   @MaxLength(100)
   lastName?: string | null;
@@ -41,14 +41,14 @@ export class CreatePersonInput extends MutationInput {
   referredById?: string | null;
 }
 
-@InputType()
+@InputType({ description: "Narrows people; every condition given must hold." })
 export class PersonFilter {
   @Field(() => ID, { nullable: true, description: "People employed by this company." })
   @IsOptional()
   @IsUUID("all", { message: "companyId must be a UUID" })
   companyId?: string | null;
 
-  @Field(() => PersonType, { nullable: true })
+  @Field(() => PersonType, { nullable: true, description: "Only USERs, or only CONTACTs." })
   @IsOptional()
   @IsEnum(PersonType)
   type?: PersonType | null;

@@ -8,10 +8,10 @@ import { Person } from "./person.entity";
 import { CreatePersonInput, PersonFilter } from "./person.inputs";
 import { personService } from "./person.service";
 
-@ObjectType()
+@ObjectType({ description: "A page of people." })
 class PersonConnection extends ConnectionType(Person, "Person") {}
 
-@ObjectType()
+@ObjectType({ description: "What createPerson answers: the person added." })
 class CreatePersonPayload extends PayloadType(Person) {}
 
 @Resolver(() => Person)
@@ -20,21 +20,21 @@ export class PersonResolver {
     nullable: true,
     description:
       "A person of your organization. Null, with a NOT_FOUND error, when the id names nothing you can see; the rest of the request still answers." })
-  async person(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Person> {
+  async person(@Arg("id", () => ID, { description: "The person's id." }) id: string, @Ctx() ctx: Context): Promise<Person> {
     return orNotFound(await ctx.loaders.person.load(id), "Person", id);
   }
 
   @Query(() => PersonConnection, { description: "People of your organization, oldest first." })
   people(
     @Args() page: PageArgs,
-    @Arg("filter", () => PersonFilter, { nullable: true }) filter: PersonFilter | undefined,
+    @Arg("filter", () => PersonFilter, { nullable: true, description: "Narrows the list; left out, every person." }) filter: PersonFilter | undefined,
     @Ctx() ctx: Context,
   ) {
     return personService.list(ctx, page, filter);
   }
 
-  @Mutation(() => CreatePersonPayload)
-  async createPerson(@Arg("input") input: CreatePersonInput, @Ctx() ctx: Context) {
+  @Mutation(() => CreatePersonPayload, { description: "Adds a person, a CONTACT or a USER, to your organization." })
+  async createPerson(@Arg("input", { description: "The person to add." }) input: CreatePersonInput, @Ctx() ctx: Context) {
     return payload("Person created successfully", await personService.create(ctx, input));
   }
 

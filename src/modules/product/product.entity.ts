@@ -7,26 +7,26 @@ export class Product {
   @PrimaryColumn("uuid")
   organizationId: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The product's id, as a referral's productId takes it." })
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
-  @Field()
+  @Field({ description: "The product's name." })
   @Column("text")
   name: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "What the product is, at most 5000 characters; null when none." })
   @Column("text", { nullable: true })
   description: string | null;
 
   @Column("uuid", { nullable: true })
   companyId: string | null;
 
-  @Field()
+  @Field({ description: "When the product was added." })
   @CreateDateColumn({ type: "timestamptz" })
   createdAt: Date;
 
-  @Field()
+  @Field({ description: "When the product was last changed." })
   @UpdateDateColumn({ type: "timestamptz" })
   updatedAt: Date;
 }

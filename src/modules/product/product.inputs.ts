@@ -3,14 +3,14 @@ import { Field, ID, InputType } from "type-graphql";
 import { MutationInput } from "../../core/graphql/mutation-input";
 import { IsNotBlank } from "../../core/validation/rules";
 
-@InputType()
+@InputType({ description: "A product to add to your organization." })
 export class CreateProductInput extends MutationInput {
-  @Field()
+  @Field({ description: "Not blank, at most 200 characters; stored trimmed." })
   @IsNotBlank()
   @MaxLength(200)
   name: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "What the product is, at most 5000 characters." })
   @IsOptional()
   @MaxLength(5000)
   description?: string | null;

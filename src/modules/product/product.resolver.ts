@@ -7,7 +7,7 @@ import { Product } from "./product.entity";
 import { CreateProductInput } from "./product.inputs";
 import { productService } from "./product.service";
 
-@ObjectType()
+@ObjectType({ description: "What createProduct answers: the product added." })
 class CreateProductPayload extends PayloadType(Product) {}
 
 @Resolver(() => Product)
@@ -16,12 +16,12 @@ export class ProductResolver {
     nullable: true,
     description:
       "A product of your organization. Null, with a NOT_FOUND error, when the id names nothing you can see; the rest of the request still answers." })
-  async product(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Product> {
+  async product(@Arg("id", () => ID, { description: "The product's id." }) id: string, @Ctx() ctx: Context): Promise<Product> {
     return orNotFound(await ctx.loaders.product.load(id), "Product", id);
   }
 
-  @Mutation(() => CreateProductPayload)
-  async createProduct(@Arg("input") input: CreateProductInput, @Ctx() ctx: Context) {
+  @Mutation(() => CreateProductPayload, { description: "Adds a product (a provider's offering) to your organization." })
+  async createProduct(@Arg("input", { description: "The product to add." }) input: CreateProductInput, @Ctx() ctx: Context) {
     return payload("Product created successfully", await productService.create(ctx, input));
   }
 

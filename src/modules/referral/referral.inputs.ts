@@ -116,7 +116,9 @@ export enum ReferralOpportunityOrderField {
 }
 registerEnumType(ReferralOpportunityOrderField, {
   name: "ReferralOpportunityOrderField",
+  description: "What a list of referral opportunities is ordered by.",
   valuesConfig: {
+    CREATED_AT: { description: "When the deal was created; the default." },
     NAME: { description: "By name, ignoring case." },
     EXPECTED_VALUE: { description: "Deals without an expected value come first in ascending order." },
   },
@@ -124,11 +126,11 @@ registerEnumType(ReferralOpportunityOrderField, {
 
 @InputType({ description: "How referralOpportunities are ordered: newest first unless said otherwise." })
 export class ReferralOpportunityOrder {
-  @Field(() => ReferralOpportunityOrderField, { defaultValue: ReferralOpportunityOrderField.CREATED_AT })
+  @Field(() => ReferralOpportunityOrderField, { defaultValue: ReferralOpportunityOrderField.CREATED_AT, description: "What to order by; CREATED_AT by default." })
   @IsEnum(ReferralOpportunityOrderField)
   field: ReferralOpportunityOrderField;
 
-  @Field(() => OrderDirection, { defaultValue: OrderDirection.DESC })
+  @Field(() => OrderDirection, { defaultValue: OrderDirection.DESC, description: "ASC or DESC; DESC by default." })
   @IsEnum(OrderDirection)
   direction: OrderDirection;
 }

@@ -11,13 +11,16 @@ import { CreateReferralOpportunityInput, UpdateReferralOpportunityInput, Referra
 import { referralCommands } from "./referral.commands";
 import { referralService } from "./referral.service";
 
-@ObjectType()
+@ObjectType({ description: "A page of referral opportunities." })
 class ReferralOpportunityConnection extends ConnectionType(ReferralOpportunity) {}
 
-@ObjectType()
+@ObjectType({
+  description:
+    "What createReferralOpportunity answers: the referral opportunity made (or, for a retried idempotencyKey, the one the first request made), with its facilitators.",
+})
 class CreateReferralOpportunityPayload extends PayloadType(ReferralOpportunity) {}
 
-@ObjectType()
+@ObjectType({ description: "What updateReferralOpportunity answers: the referral opportunity after the change." })
 class UpdateReferralOpportunityPayload extends PayloadType(ReferralOpportunity) {}
 
 @Resolver(() => ReferralOpportunity)
@@ -26,7 +29,7 @@ export class ReferralOpportunityResolver {
     nullable: true,
     description:
       "A referral opportunity you can see, by id. Null, with a NOT_FOUND error, when the id names nothing you can see; the rest of the request still answers." })
-  async referralOpportunity(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<ReferralOpportunity> {
+  async referralOpportunity(@Arg("id", () => ID, { description: "The referral opportunity's id." }) id: string, @Ctx() ctx: Context): Promise<ReferralOpportunity> {
     const deal = await ctx.loaders.deal.load(id);
     if (!(deal instanceof ReferralOpportunity)) throw new NotFoundError("Referral opportunity", id);
     return deal;
@@ -37,8 +40,8 @@ export class ReferralOpportunityResolver {
   })
   referralOpportunities(
     @Args() page: PageArgs,
-    @Arg("filter", () => ReferralOpportunityFilter, { nullable: true }) filter: ReferralOpportunityFilter | undefined,
-    @Arg("orderBy", () => ReferralOpportunityOrder, { nullable: true }) orderBy: ReferralOpportunityOrder | undefined,
+    @Arg("filter", () => ReferralOpportunityFilter, { nullable: true, description: "Narrows the list; left out, every referral opportunity you can see except archived ones." }) filter: ReferralOpportunityFilter | undefined,
+    @Arg("orderBy", () => ReferralOpportunityOrder, { nullable: true, description: "The order; newest first when left out." }) orderBy: ReferralOpportunityOrder | undefined,
     @Ctx() ctx: Context,
   ) {
     return referralService.list(ctx, page, filter, orderBy);
@@ -47,7 +50,7 @@ export class ReferralOpportunityResolver {
   @Mutation(() => CreateReferralOpportunityPayload, {
     description: "Records a warm introduction as a deal in the REFERRAL pipeline, with its facilitators.",
   })
-  async createReferralOpportunity(@Arg("input") input: CreateReferralOpportunityInput, @Ctx() ctx: Context) {
+  async createReferralOpportunity(@Arg("input", { description: "The introduction to record." }) input: CreateReferralOpportunityInput, @Ctx() ctx: Context) {
     return payload("Referral opportunity created successfully", await referralCommands.create(ctx, input));
   }
 
@@ -56,7 +59,7 @@ export class ReferralOpportunityResolver {
       "Changes a referral opportunity: fields left out stay as they are, null clears an optional field, and every rule of the create " +
       "holds for the result. Allowed to the deal's owner and members of its workspace.",
   })
-  async updateReferralOpportunity(@Arg("id", () => ID) id: string, @Arg("input") input: UpdateReferralOpportunityInput, @Ctx() ctx: Context) {
+  async updateReferralOpportunity(@Arg("id", () => ID, { description: "The referral opportunity's id." }) id: string, @Arg("input", { description: "The changes: only the fields given are written." }) input: UpdateReferralOpportunityInput, @Ctx() ctx: Context) {
     return payload("Referral opportunity updated successfully", await referralCommands.update(ctx, id, input));
   }
 

@@ -3,18 +3,18 @@ import { Field, ID, InputType } from "type-graphql";
 import { MutationInput } from "../../core/graphql/mutation-input";
 import { IsNotBlank } from "../../core/validation/rules";
 
-@InputType()
+@InputType({ description: "A site to add to one of your organization's companies." })
 export class CreateSiteInput extends MutationInput {
   @Field(() => ID, { description: "The company the site belongs to." })
   @IsUUID("all", { message: "companyId must be a UUID" })
   companyId: string;
 
-  @Field()
+  @Field({ description: "Not blank, at most 200 characters; stored trimmed." })
   @IsNotBlank()
   @MaxLength(200)
   name: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The site's address, free text of at most 1000 characters." })
   @IsOptional()
   @MaxLength(1000)
   address?: string | null;

@@ -8,10 +8,10 @@ import { Site } from "./site.entity";
 import { CreateSiteInput, SiteFilter } from "./site.inputs";
 import { siteService } from "./site.service";
 
-@ObjectType()
+@ObjectType({ description: "What createSite answers: the site added." })
 class CreateSitePayload extends PayloadType(Site) {}
 
-@ObjectType()
+@ObjectType({ description: "A page of sites." })
 class SiteConnection extends ConnectionType(Site) {}
 
 @Resolver(() => Site)
@@ -20,17 +20,17 @@ export class SiteResolver {
     nullable: true,
     description:
       "A site of your organization. Null, with a NOT_FOUND error, when the id names nothing you can see; the rest of the request still answers." })
-  async site(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Site> {
+  async site(@Arg("id", () => ID, { description: "The site's id." }) id: string, @Ctx() ctx: Context): Promise<Site> {
     return orNotFound(await ctx.loaders.site.load(id), "Site", id);
   }
 
   @Query(() => SiteConnection, { description: "Sites of your organization, by name: the ids an opportunity's siteId takes." })
-  sites(@Args() page: PageArgs, @Arg("filter", () => SiteFilter, { nullable: true }) filter: SiteFilter | null, @Ctx() ctx: Context) {
+  sites(@Args() page: PageArgs, @Arg("filter", () => SiteFilter, { nullable: true, description: "Narrows the list; left out, every site." }) filter: SiteFilter | null, @Ctx() ctx: Context) {
     return siteService.list(ctx, page, filter);
   }
 
-  @Mutation(() => CreateSitePayload)
-  async createSite(@Arg("input") input: CreateSiteInput, @Ctx() ctx: Context) {
+  @Mutation(() => CreateSitePayload, { description: "Adds a site (a customer's location) to one of your organization's companies." })
+  async createSite(@Arg("input", { description: "The site to add." }) input: CreateSiteInput, @Ctx() ctx: Context) {
     return payload("Site created successfully", await siteService.create(ctx, input));
   }
 

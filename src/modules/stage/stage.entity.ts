@@ -8,16 +8,20 @@ export enum Pipeline {
 registerEnumType(Pipeline, {
   name: "Pipeline",
   description: "REFERRAL holds referral opportunities; SALES holds sales opportunities.",
+  valuesConfig: {
+    REFERRAL: { description: "The pipeline of referral opportunities (warm introductions); a new one starts in its first stage, Lead." },
+    SALES: { description: "The pipeline of sales opportunities; its stages are the OpportunityStage values, LEAD to LOST." },
+  },
 });
 
 @ObjectType({ description: "A step of a pipeline. Stages are reference data, the same for every organization." })
 @Entity("stage")
 export class Stage {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The stage's id, as moveDeal's stageId and the referral filter's stageId take it." })
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
-  @Field(() => Pipeline)
+  @Field(() => Pipeline, { description: "The pipeline the stage belongs to." })
   @Column("text")
   pipeline: Pipeline;
 
@@ -25,7 +29,7 @@ export class Stage {
   @Column("text")
   key: string;
 
-  @Field()
+  @Field({ description: "The name people read, such as Lead or Won." })
   @Column("text")
   label: string;
 
@@ -33,7 +37,7 @@ export class Stage {
   @Column("text")
   color: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "What a deal in this stage has reached, such as \"A proposal has been sent.\"; null when none." })
   @Column("text", { nullable: true })
   description: string | null;
 
@@ -45,11 +49,11 @@ export class Stage {
   @Column("integer")
   probability: number;
 
-  @Field()
+  @Field({ description: "true for a won stage: a deal entering it is closed as won (closedAt is set). Never true together with isLost." })
   @Column("boolean")
   isWon: boolean;
 
-  @Field()
+  @Field({ description: "true for a lost stage: a deal entering it is closed as lost (closedAt is set). Never true together with isWon." })
   @Column("boolean")
   isLost: boolean;
 }

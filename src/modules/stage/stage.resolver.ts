@@ -5,7 +5,7 @@ import { Pipeline, Stage } from "./stage.entity";
 @Resolver(() => Stage)
 export class StageResolver {
   @Query(() => [Stage], { description: "The stages of a pipeline, in order." })
-  async stages(@Arg("pipeline", () => Pipeline) pipeline: Pipeline, @Ctx() { db, loaders }: Context): Promise<Stage[]> {
+  async stages(@Arg("pipeline", () => Pipeline, { description: "REFERRAL or SALES." }) pipeline: Pipeline, @Ctx() { db, loaders }: Context): Promise<Stage[]> {
     const stages = await db
       .getRepository(Stage)
       .createQueryBuilder("stage")

@@ -19,7 +19,7 @@ export class ViewerResolver {
     return { id: viewer.userId };
   }
 
-  @FieldResolver(() => Person)
+  @FieldResolver(() => Person, { description: "You: the USER who owns the API key." })
   user(@Ctx() { viewer, loaders }: Context): Person | Promise<Person> {
     return required(loaders.person.get(viewer.userId), "Person", viewer.userId);
   }
@@ -29,7 +29,7 @@ export class ViewerResolver {
     return required(loaders.workspace.get(viewer.workspaceId), "Workspace", viewer.workspaceId);
   }
 
-  @FieldResolver(() => Organization)
+  @FieldResolver(() => Organization, { description: "Your organization: every read and write is confined to it." })
   organization(@Ctx() { viewer, loaders }: Context): Organization | Promise<Organization> {
     return required(loaders.organization.get(viewer.organizationId), "Organization", viewer.organizationId);
   }
@@ -48,7 +48,7 @@ export class ViewerResolver {
 
 @Resolver(() => WorkspaceMembership)
 export class WorkspaceMembershipResolver {
-  @FieldResolver(() => Workspace)
+  @FieldResolver(() => Workspace, { description: "The workspace you are a member of." })
   workspace(@Root() membership: WorkspaceMembership, @Ctx() { loaders }: Context): Workspace | Promise<Workspace> {
     return required(loaders.workspace.get(membership.workspaceId), "Workspace", membership.workspaceId);
   }

@@ -7,7 +7,7 @@ export class WorkspaceMembership {
   @PrimaryColumn("uuid")
   organizationId: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The membership's id." })
   @PrimaryGeneratedColumn("uuid")
   id: string;
 

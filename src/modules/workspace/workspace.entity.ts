@@ -7,15 +7,15 @@ export class Workspace {
   @PrimaryColumn("uuid")
   organizationId: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The workspace's id, as X-Workspace-Id and workspaceId take it." })
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
-  @Field()
+  @Field({ description: "The workspace's name." })
   @Column("text")
   name: string;
 
-  @Field()
+  @Field({ description: "When the workspace was made." })
   @CreateDateColumn({ type: "timestamptz" })
   createdAt: Date;
 
