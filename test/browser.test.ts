@@ -133,7 +133,7 @@ async function startPageServer(): Promise<{ port: number; close: () => Promise<v
       await tab.locator(".graphiql-execute-button").click();
       const body = await (await answered).json();
       expect(body.errors).toBeUndefined();
-      expect(body.data.me.organization).toEqual({ name: "Demo Organization" });
+      expect(body.data.me.organization).toEqual({ id: expect.any(String), name: "Demo Organization" });
       expect(body.data.people.edges.map((e: any) => e.node.firstName).sort()).toEqual(["Alice", "Rita"]);
       expect(body.data.stages[0]).toMatchObject({ label: "Lead" });
       // What the person sees: the answer in the response pane (Monaco draws only its visible lines).

@@ -15,20 +15,21 @@ const CONTENT_TYPES: Record<string, string> = {
 /** The query the playground opens with: the README's first session. */
 export const PLAYGROUND_QUERY = `query FirstLook {
   me {
-    user { firstName lastName email }
+    id
+    user { id firstName lastName email }
     workspace { id name }
-    organization { name }
-    memberships { workspace { id name } }
+    organization { id name }
+    memberships { id workspace { id name } }
   }
   people(first: 10, filter: { type: CONTACT }) {
     totalCount
     edges {
       cursor
-      node { id firstName lastName company { name } referredBy { firstName lastName } }
+      node { id firstName lastName company { id name } referredBy { id firstName lastName } }
     }
     pageInfo { hasNextPage endCursor }
   }
-  stages(pipeline: REFERRAL) { key label color sortOrder probability }
+  stages(pipeline: REFERRAL) { id key label color sortOrder probability }
 }
 `;
 
