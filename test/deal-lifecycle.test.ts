@@ -276,6 +276,25 @@ describe("a deal's life", () => {
     });
   });
 
+  describe("sharing under concurrency", () => {
+    it("answers SHARED to every one of concurrent shares, each a version of its own, none lost", async () => {
+      if (process.env.DEALGRAPH_TEST_EMBEDDED === "true") return; // one connection: no two requests run at once
+      const deal = await opportunity();
+      const targets = await Promise.all(Array.from({ length: 6 }, () => createWorkspace(service.db, me.organizationId)));
+      const results = await Promise.all(
+        targets.map((w) =>
+          service.http(`mutation ($id: ID!, $w: ID!) { shareDeal(dealId: $id, workspaceId: $w) { data { version visibilityMode sharedWith { id } } } }`, { id: deal.id, w }, { key: me.apiKey }),
+        ),
+      );
+      const answers = results.map((r) => dataOf(r).shareDeal.data);
+      expect(answers.every((a) => a.visibilityMode === "SHARED")).toBe(true);
+      expect(answers.map((a) => a.version).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7]);
+      // Each answer lists the shares as they stood when it committed: the last one has them all.
+      expect(Math.max(...answers.map((a) => a.sharedWith.length))).toBe(6);
+      expect(await stored(deal.id)).toMatchObject({ visibility_mode: "shared", version: 7 });
+    });
+  });
+
   describe("moveDeal", () => {
     it("moves a deal through five stages with an exact history and the time spent in each", async () => {
       const deal = await referral();
