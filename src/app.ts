@@ -7,15 +7,24 @@ import { DataSource } from "typeorm";
 import { Config } from "./config";
 import { Context } from "./core/context/context";
 import { createErrorFormatter } from "./core/errors/format-error";
+import { retryableStatusPlugin } from "./core/errors/http-status-plugin";
+import { inputHygienePlugin } from "./core/graphql/input-hygiene";
+import { operationLimitRules, operationLimitsPlugin } from "./core/graphql/operation-limits";
 import { RunningHttpServer, startHttpServer } from "./core/http/server";
 import { getSchema } from "./schema";
 
 /** The GraphQL server, without HTTP: what the HTTP front and `executeOperation` tests share. */
-export async function createApolloServer({ nodeEnv }: Pick<Config, "nodeEnv">): Promise<ApolloServer<Context>> {
-  const development = nodeEnv === "development";
+export async function createApolloServer({
+  nodeEnv,
+  exposeErrors,
+  operationLimits,
+}: Pick<Config, "nodeEnv" | "exposeErrors" | "operationLimits">): Promise<ApolloServer<Context>> {
   const apollo = new ApolloServer<Context>({
     schema: await getSchema(),
-    formatError: createErrorFormatter({ development }),
+    formatError: createErrorFormatter({ exposeErrors }),
+    // Limits on an operation's size are checked before it runs (operation-limits.ts).
+    parseOptions: { maxTokens: operationLimits.maxTokens },
+    validationRules: operationLimitRules(operationLimits),
     includeStacktraceInErrorResponses: false,
     introspection: true,
     // main.ts owns shutdown (HTTP, then Apollo, then the database); Apollo's own signal
@@ -24,6 +33,9 @@ export async function createApolloServer({ nodeEnv }: Pick<Config, "nodeEnv">): 
     plugins: [
       // No cache hints in this API; the plugin would otherwise wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
+      operationLimitsPlugin(operationLimits),
+      inputHygienePlugin,
+      retryableStatusPlugin,
       ...(nodeEnv === "production" ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
@@ -42,7 +54,15 @@ export async function startApp(config: Config, db: DataSource): Promise<RunningA
   const apollo = await createApolloServer(config);
   let http: RunningHttpServer;
   try {
-    http = await startHttpServer({ apollo, db, port: config.port, host: config.host, exposeSqlStats: config.exposeSqlStats });
+    http = await startHttpServer({
+      apollo,
+      db,
+      port: config.port,
+      host: config.host,
+      exposeSqlStats: config.exposeSqlStats,
+      maxBodyBytes: config.maxBodyBytes,
+      authThrottle: config.authThrottle,
+    });
   } catch (error) {
     await apollo.stop();
     throw error;

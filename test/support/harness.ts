@@ -1,7 +1,7 @@
 import { ApolloServer } from "@apollo/server";
 import { DataSource } from "typeorm";
 import { startApp } from "../../src/app";
-import { loadConfig } from "../../src/config";
+import { Config, loadConfig } from "../../src/config";
 import { Viewer } from "../../src/core/auth/viewer";
 import { Context, createContext } from "../../src/core/context/context";
 import { createDataSource } from "../../src/core/db/data-source";
@@ -25,7 +25,7 @@ export interface RequestOptions {
  * server (`http`) and the same Apollo server for `executeOperation` (`exec`).
  * Call once at the top of a describe block; it starts before and stops after the file's tests.
  */
-export function useTestService() {
+export function useTestService(overrides: Partial<Config> = {}) {
   const service = {} as {
     db: DataSource;
     url: string;
@@ -37,9 +37,10 @@ export function useTestService() {
     service.db = createDataSource({
       url: process.env.DEALGRAPH_TEST_DATABASE_URL!,
       poolMax: process.env.DEALGRAPH_TEST_EMBEDDED === "true" ? 1 : 4,
+      timeouts: overrides.databaseTimeouts,
     });
     await service.db.initialize();
-    const app = await startApp({ ...loadConfig({}), nodeEnv: "test", port: 0, host: "127.0.0.1", exposeSqlStats: true }, service.db);
+    const app = await startApp({ ...loadConfig({}), nodeEnv: "test", port: 0, host: "127.0.0.1", exposeSqlStats: true, ...overrides }, service.db);
     service.url = app.url;
     service.apollo = app.apollo;
     service.stop = app.stop;

@@ -5,8 +5,10 @@ import { DataSource } from "typeorm";
 import { authenticate } from "../auth/authenticate";
 import { Context, createContext } from "../context/context";
 import { SqlStats, withSqlStats } from "../db/sql-stats";
-
-const MAX_BODY_BYTES = 1024 * 1024;
+import { fromDatabaseError } from "../errors/database-errors";
+import { UnauthenticatedError } from "../errors/errors";
+import { databaseAnswers, readJsonBody, requestUrl } from "./limits";
+import { AuthFailureThrottle } from "./throttle";
 
 export interface HttpServerOptions {
   apollo: ApolloServer<Context>;
@@ -15,6 +17,9 @@ export interface HttpServerOptions {
   host: string;
   /** Report each request's SQL statement count in an `x-sql-statements` header. */
   exposeSqlStats: boolean;
+  /** Largest request body accepted (413 above). */
+  maxBodyBytes: number;
+  authThrottle: { burst: number; perMinute: number };
 }
 
 export interface RunningHttpServer {
@@ -27,8 +32,9 @@ export interface RunningHttpServer {
  * http module keeps the per-request overhead to what Apollo itself needs.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const throttle = new AuthFailureThrottle(options.authThrottle.burst, options.authThrottle.perMinute);
   const server = http.createServer((req, res) => {
-    handle(options, req, res).catch((error) => {
+    handle(options, throttle, req, res).catch((error) => {
       console.error("[dealgraph] request failed:", error);
       if (!res.headersSent) send(res, 500, { "content-type": "application/json" }, JSON.stringify({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] }));
       else res.destroy();
@@ -51,20 +57,25 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   };
 }
 
-async function handle(options: HttpServerOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://localhost");
+async function handle(options: HttpServerOptions, throttle: AuthFailureThrottle, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = requestUrl(req);
+  if (!url) return sendError(res, 400, "BAD_USER_INPUT", "The request line is not a valid URL.");
   if (url.pathname === "/health" && (req.method === "GET" || req.method === "HEAD")) {
-    const healthy = await options.db.query("SELECT 1").then(() => true, () => false);
+    const healthy = await databaseAnswers(options.db);
     return send(res, healthy ? 200 : 503, { "content-type": "application/json" }, JSON.stringify({ status: healthy ? "ok" : "unavailable" }));
   }
   if (url.pathname !== "/graphql") {
     return send(res, 404, { "content-type": "application/json" }, JSON.stringify({ error: "Not found: the API is at /graphql" }));
   }
 
-  const body = req.method === "POST" ? await readJson(req) : undefined;
-  if (body instanceof Error) {
-    return send(res, 400, { "content-type": "application/json" }, JSON.stringify({ errors: [{ message: body.message, extensions: { code: "BAD_USER_INPUT" } }] }));
+  const address = req.socket.remoteAddress ?? "unknown";
+  const wait = throttle.retryAfter(address);
+  if (wait > 0) {
+    return sendError(res, 429, "TOO_MANY_REQUESTS", "Too many failed attempts to authenticate from this address.", { "retry-after": String(wait) });
   }
+  const read = req.method === "POST" ? await readJsonBody(req, options.maxBodyBytes) : { body: undefined };
+  if ("problem" in read) return sendError(res, read.problem.status, read.problem.code, read.problem.message);
+  const body = read.body;
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
@@ -78,6 +89,9 @@ async function handle(options: HttpServerOptions, req: http.IncomingMessage, res
         const viewer = await authenticate(options.db, {
           authorization: headers.get("authorization"),
           workspaceId: headers.get("x-workspace-id"),
+        }).catch((error: unknown) => {
+          if (error instanceof UnauthenticatedError) throttle.recordFailure(address);
+          throw fromDatabaseError(error) ?? error;
         });
         return createContext(options.db, viewer);
       },
@@ -95,25 +109,11 @@ async function handle(options: HttpServerOptions, req: http.IncomingMessage, res
   res.end();
 }
 
+function sendError(res: http.ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  send(res, status, { "content-type": "application/json", ...headers }, JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+}
+
 function send(res: http.ServerResponse, status: number, headers: Record<string, string>, body: string): void {
   res.writeHead(status, { ...headers, "content-length": Buffer.byteLength(body) });
   res.end(body);
-}
-
-/** The parsed JSON body, or an Error saying why there is none a caller could fix. */
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return new Error(`The request body is larger than ${MAX_BODY_BYTES} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return new Error("The request body is not valid JSON.");
-  }
 }

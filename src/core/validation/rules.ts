@@ -44,3 +44,26 @@ export function IsMoneyAmount(options?: ValidationOptions): PropertyDecorator {
       },
     });
 }
+
+/**
+ * At most `max` characters, counted as PostgreSQL counts them: in code points. class-validator's
+ * own MaxLength leaves out variation selectors (U+FE0E/U+FE0F), so "a\uFE0F" x 200 passed a
+ * 200-character rule and then broke the column's limit. Same name and constraint as before.
+ */
+export function MaxLength(max: number, options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: "maxLength",
+      target: target.constructor,
+      propertyName: propertyName as string,
+      constraints: [max],
+      options: { message: `${String(propertyName)} must be shorter than or equal to ${max} characters`, ...options },
+      validator: { validate: (value: unknown) => typeof value === "string" && codePoints(value) <= max },
+    });
+}
+
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}

@@ -1,4 +1,4 @@
-import { IsOptional, MaxLength } from "class-validator";
+import { IsOptional } from "class-validator";
 import { ClassType, Field, InputType } from "type-graphql";
 import type { Context } from "../../core/context/context";
 import { EntityManager } from "typeorm";
@@ -7,7 +7,7 @@ import { entityFromRaw } from "../../core/db/hydrate";
 import { insertRow, insertRowUnlessConflict } from "../../core/db/insert";
 import { ConflictError } from "../../core/errors/errors";
 import { MutationInput } from "../../core/graphql/mutation-input";
-import { IsNotBlank } from "../../core/validation/rules";
+import { IsNotBlank, MaxLength } from "../../core/validation/rules";
 import { PipelineDeal } from "./pipeline-deal.entity";
 import { whereVisibleTo } from "./visibility";
 

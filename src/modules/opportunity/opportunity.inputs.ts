@@ -1,7 +1,7 @@
-import { IsBoolean, IsDate, IsEnum, IsInt, IsISO4217CurrencyCode, IsOptional, IsUUID, Max, MaxLength, Min } from "class-validator";
+import { IsBoolean, IsDate, IsEnum, IsInt, IsISO4217CurrencyCode, IsOptional, IsUUID, Max, Min } from "class-validator";
 import { Field, Float, ID, InputType, Int, registerEnumType } from "type-graphql";
 import { OrderDirection } from "../../core/pagination/connection";
-import { IsMoneyAmount, IsNotBlank } from "../../core/validation/rules";
+import { IsMoneyAmount, IsNotBlank, MaxLength } from "../../core/validation/rules";
 import { CreateDealInput } from "../deal/deal-creation";
 import { VisibilityMode } from "../deal/deal.enums";
 import { LostReasonCategory, OpportunityPriority, OpportunitySource, OpportunityStage, PipelineType } from "./opportunity.enums";

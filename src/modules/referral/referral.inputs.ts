@@ -1,7 +1,7 @@
-import { IsEnum, IsISO4217CurrencyCode, IsOptional, IsUUID, MaxLength } from "class-validator";
+import { IsEnum, IsISO4217CurrencyCode, IsOptional, IsUUID } from "class-validator";
 import { Field, Float, ID, InputType, registerEnumType } from "type-graphql";
 import { OrderDirection } from "../../core/pagination/connection";
-import { IsMoneyAmount } from "../../core/validation/rules";
+import { IsMoneyAmount, MaxLength } from "../../core/validation/rules";
 import { CreateDealInput } from "../deal/deal-creation";
 
 export const REFERRAL_NAME_MAX_LENGTH = 200;
