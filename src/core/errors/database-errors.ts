@@ -16,8 +16,13 @@ const RETRYABLE_SQLSTATES = new Set([
   "40P01", // deadlock_detected
 ]);
 
-/** node-postgres and pg-pool report a lost or unobtainable connection without a SQLSTATE. */
+/**
+ * node-postgres and pg-pool report a lost or unobtainable connection without a SQLSTATE; TypeORM
+ * releases a transaction's query runner when its connection dies, and the transaction's next
+ * statement (or its COMMIT, never sent) then fails with "Query runner already released".
+ */
 const RETRYABLE_MESSAGES = [
+  /Query runner already released/i,
   /timeout exceeded when trying to connect/i,
   /connection terminated/i,
   /connection timeout/i,
