@@ -1,3 +1,4 @@
+import http from "node:http";
 import net from "node:net";
 import { DEFAULT_OPERATION_LIMITS, loadConfig } from "../src/config";
 import { createErrorFormatter } from "../src/core/errors/format-error";
@@ -240,6 +241,24 @@ describe("the HTTP front", () => {
     });
     expect(response.status).toBe(413);
     expect(((await response.json()) as any).errors[0].extensions).toEqual({ code: "OPERATION_LIMIT_EXCEEDED" });
+  });
+
+  it("answers 413 to a large body sent in chunks, without a declared length", async () => {
+    const { port } = new URL(service.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = http.request(
+        { host: "127.0.0.1", port: Number(port), path: "/graphql", method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode!);
+        },
+      );
+      request.on("error", reject);
+      const chunk = "x".repeat(64 * 1024);
+      for (let i = 0; i < 40; i++) request.write(chunk); // 2.5 MiB
+      request.end();
+    });
+    expect(status).toBe(413);
   });
 
   it("throttles failed keys per address with 429 and Retry-After", async () => {

@@ -6,7 +6,7 @@ import { authenticate } from "../auth/authenticate";
 import { Context, createContext } from "../context/context";
 import { SqlStats, withSqlStats } from "../db/sql-stats";
 import { fromDatabaseError } from "../errors/database-errors";
-import { UnauthenticatedError } from "../errors/errors";
+import { ErrorCode, UnauthenticatedError } from "../errors/errors";
 import { databaseAnswers, readJsonBody, requestUrl } from "./limits";
 import { AuthFailureThrottle } from "./throttle";
 
@@ -59,7 +59,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
 async function handle(options: HttpServerOptions, throttle: AuthFailureThrottle, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = requestUrl(req);
-  if (!url) return sendError(res, 400, "BAD_USER_INPUT", "The request line is not a valid URL.");
+  if (!url) return sendError(res, 400, ErrorCode.BAD_USER_INPUT, "The request line is not a valid URL.");
   if (url.pathname === "/health" && (req.method === "GET" || req.method === "HEAD")) {
     const healthy = await databaseAnswers(options.db);
     return send(res, healthy ? 200 : 503, { "content-type": "application/json" }, JSON.stringify({ status: healthy ? "ok" : "unavailable" }));
@@ -71,7 +71,7 @@ async function handle(options: HttpServerOptions, throttle: AuthFailureThrottle,
   const address = req.socket.remoteAddress ?? "unknown";
   const wait = throttle.retryAfter(address);
   if (wait > 0) {
-    return sendError(res, 429, "TOO_MANY_REQUESTS", "Too many failed attempts to authenticate from this address.", { "retry-after": String(wait) });
+    return sendError(res, 429, ErrorCode.TOO_MANY_REQUESTS, "Too many failed attempts to authenticate from this address.", { "retry-after": String(wait) });
   }
   const read = req.method === "POST" ? await readJsonBody(req, options.maxBodyBytes) : { body: undefined };
   if ("problem" in read) return sendError(res, read.problem.status, read.problem.code, read.problem.message);
@@ -109,7 +109,7 @@ async function handle(options: HttpServerOptions, throttle: AuthFailureThrottle,
   res.end();
 }
 
-function sendError(res: http.ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+function sendError(res: http.ServerResponse, status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): void {
   send(res, status, { "content-type": "application/json", ...headers }, JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }
 
