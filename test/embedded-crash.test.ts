@@ -25,6 +25,11 @@ describe("embedded database: kill -9 during writes", () => {
     expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
     expect(fs.readdirSync(dataDir)).toEqual(expect.arrayContaining([".s.PGSQL.5432", "embedded.lock"]));
 
+    // A second process on the live folder is refused, and leaves the first one's lock alone.
+    const intruder = startServiceProcess(dataDir);
+    await expect(intruder.ready).rejects.toThrow("is in use by another process");
+    expect(fs.readdirSync(dataDir)).toContain("embedded.lock");
+
     // Four writers in a loop; the process is killed while writes are in flight.
     const acknowledged: string[] = [];
     let killed = false;

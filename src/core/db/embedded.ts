@@ -29,6 +29,10 @@ const LOCK_NAME = "embedded.lock";
  */
 export async function startEmbeddedPostgres(dataDir?: string): Promise<EmbeddedPostgres> {
   const folder = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "dealgraph-embedded-"));
+  // sockaddr_un holds about 104 bytes on every Unix: say so rather than fail with EINVAL.
+  if (Buffer.byteLength(path.join(folder, SOCKET_NAME)) > 100) {
+    throw new Error(`The data folder path ${folder} is too long for the embedded database's Unix socket: use a shorter DATA_DIR.`);
+  }
   fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
   fs.chmodSync(folder, 0o700);
   const releaseLock = await lockDataDir(folder);

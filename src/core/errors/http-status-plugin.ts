@@ -1,5 +1,5 @@
 import { ApolloServerPlugin } from "@apollo/server";
-import { ErrorCode, RETRY_AFTER_SECONDS } from "./errors";
+import { ErrorCode, HTTP_STATUS, RETRY_AFTER_SECONDS } from "./errors";
 
 /**
  * A database failure is classified only when errors are formatted (format-error.ts), after
@@ -13,7 +13,7 @@ export const retryableStatusPlugin: ApolloServerPlugin = {
         if (response.body.kind !== "single") return;
         const errors = response.body.singleResult.errors ?? [];
         if (errors.some((error) => error.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) {
-          response.http.status = 503;
+          response.http.status = HTTP_STATUS[ErrorCode.SERVICE_UNAVAILABLE];
           response.http.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
         }
       },

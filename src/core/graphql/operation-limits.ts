@@ -12,8 +12,8 @@ import {
   ValidationContext,
   ValidationRule,
   FragmentDefinitionNode,
+  getVariableValues,
 } from "graphql";
-import { getVariableValues } from "graphql/execution/values";
 import { ComplexityEstimator, getComplexity } from "graphql-query-complexity";
 import { OperationLimits } from "../../config";
 import { OperationLimitError } from "../errors/errors";
