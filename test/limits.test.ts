@@ -2,7 +2,9 @@ import http from "node:http";
 import net from "node:net";
 import { DEFAULT_OPERATION_LIMITS, loadConfig } from "../src/config";
 import { createErrorFormatter } from "../src/core/errors/format-error";
+import { validate } from "class-validator";
 import { Company } from "../src/modules/company/company.entity";
+import { CreateOpportunityInput } from "../src/modules/opportunity/opportunity.inputs";
 import { createTenant, TestUser } from "./factories";
 import { dataOf, errorOf, GraphQLResult, useTestService } from "./support/harness";
 
@@ -151,6 +153,16 @@ describe("input hygiene", () => {
     expect(fieldsOf(result)).toEqual([{ path: "input.name", constraint: "maxLength" }]);
     const fits = await service.http(`mutation ($name: String!) { createCompany(input: { name: $name }) { data { name } } }`, { name: "a\uFE0F".repeat(100) }, { key: user.apiKey });
     expect(dataOf(fits).createCompany.data.name).toBe("a\uFE0F".repeat(100));
+  });
+
+  it("keeps class-validator's messages for lengths, each item of a list included", async () => {
+    const input = Object.assign(new CreateOpportunityInput(), { title: "t".repeat(201), solutionFamilies: ["ok", "a\uFE0F".repeat(101)] });
+    const errors = await validate(input, { skipMissingProperties: true, forbidUnknownValues: false });
+    const messages = Object.fromEntries(errors.filter((e) => e.constraints?.maxLength).map((e) => [e.property, e.constraints!.maxLength]));
+    expect(messages).toEqual({
+      title: "title must be shorter than or equal to 200 characters",
+      solutionFamilies: "each value in solutionFamilies must be shorter than or equal to 200 characters",
+    });
   });
 
   it("treats filter: null as no filter on every list", async () => {

@@ -1,4 +1,4 @@
-import { registerDecorator, ValidationOptions } from "class-validator";
+import { buildMessage, registerDecorator, ValidationOptions } from "class-validator";
 
 /** Rejects strings that are empty or only white space. */
 export function IsNotBlank(options?: ValidationOptions): PropertyDecorator {
@@ -57,8 +57,12 @@ export function MaxLength(max: number, options?: ValidationOptions): PropertyDec
       target: target.constructor,
       propertyName: propertyName as string,
       constraints: [max],
-      options: { message: `${String(propertyName)} must be shorter than or equal to ${max} characters`, ...options },
-      validator: { validate: (value: unknown) => typeof value === "string" && codePoints(value) <= max },
+      options,
+      validator: {
+        validate: (value: unknown) => typeof value === "string" && codePoints(value) <= max,
+        // class-validator's own message, "each value in" included for `each: true`.
+        defaultMessage: buildMessage((each) => `${each}$property must be shorter than or equal to $constraint1 characters`, options),
+      },
     });
 }
 
