@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { Client, ClientConfig } from "pg";
 import { DataSource } from "typeorm";
 import { DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS } from "../../config";
 import { entities } from "./entities";
@@ -14,6 +15,21 @@ import { CountingLogger } from "./sql-stats";
  */
 export function sessionOptions(timeouts: DatabaseTimeouts = DEFAULT_DATABASE_TIMEOUTS): string {
   return `-c jit=off -c statement_timeout=${timeouts.statementMs} -c lock_timeout=${timeouts.lockMs}`;
+}
+
+/**
+ * A pg client that never leaves an `error` event unheard. pg-pool listens while a connection is
+ * idle and TypeORM while a query runner holds it, but between the two there is a gap: when the
+ * server ends a session (pg_terminate_backend, a restart) in the same packet that makes a new
+ * connection ready, the error is emitted before TypeORM has attached its listener, and an
+ * unheard `error` event ends the process. Heard here, the connection is simply unusable: its
+ * next query fails (SERVICE_UNAVAILABLE, retryable) and the pool discards it on release.
+ */
+class GuardedClient extends Client {
+  constructor(config?: string | ClientConfig) {
+    super(config);
+    this.on("error", () => undefined);
+  }
 }
 
 export interface DataSourceSettings {
@@ -42,6 +58,6 @@ export function createDataSource({ url, poolMax, logQueries = false, verbose = f
     logger: new CountingLogger(logQueries, verbose),
     // connectionTimeoutMillis bounds the wait for a pooled connection (the embedded database
     // has only one), so a request queued behind a stuck one fails retryably instead of hanging.
-    extra: { max: poolMax, options: sessionOptions(timeouts), connectionTimeoutMillis: timeouts.acquireMs },
+    extra: { max: poolMax, options: sessionOptions(timeouts), connectionTimeoutMillis: timeouts.acquireMs, Client: GuardedClient },
   });
 }
