@@ -157,10 +157,16 @@ describe("a pool with no free connection (the embedded database has exactly one)
     try {
       const started = Date.now();
       // The key check itself needs a connection: the request fails before any resolver runs.
-      const result = await service.http(`{ me { id } }`, {}, { key: user.apiKey });
+      const response = await fetch(service.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${user.apiKey}` },
+        body: JSON.stringify({ query: `{ me { id } }` }),
+      });
       expect(Date.now() - started).toBeLessThan(timeouts.acquireMs + 1500);
-      expect(result.status).toBe(503);
-      expect(result.body.errors?.[0].extensions).toEqual({ code: "SERVICE_UNAVAILABLE", retryable: true });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
+      const body = (await response.json()) as { errors: Array<{ extensions: Record<string, unknown> }> };
+      expect(body.errors[0].extensions).toEqual({ code: "SERVICE_UNAVAILABLE", retryable: true });
 
       const healthStarted = Date.now();
       const health = await fetch(service.url.replace("/graphql", "/health"));
