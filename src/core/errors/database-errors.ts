@@ -3,7 +3,8 @@ import { AppError, ConflictError, ErrorCode, ServiceUnavailableError } from "./e
 /**
  * SQLSTATE classes and codes that mean "try again": the statement or lock wait timed out, the
  * server ended or refused the session, or a transaction lost a race it can win on a retry. The
- * transaction was rolled back, so a retry cannot write twice.
+ * transaction was rolled back, unless the connection was lost while its COMMIT was on the way:
+ * creates take an idempotencyKey so that even then a retry does not write twice.
  */
 const RETRYABLE_SQLSTATES = new Set([
   "57014", // query_canceled: statement_timeout

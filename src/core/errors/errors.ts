@@ -11,7 +11,7 @@ export enum ErrorCode {
   OPERATION_LIMIT_EXCEEDED = "OPERATION_LIMIT_EXCEEDED",
   /** Too many failed attempts to authenticate from this address: wait Retry-After seconds. */
   TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS",
-  /** Retryable: the database did not answer in time or dropped the connection. Nothing was written. */
+  /** Retryable: the database did not answer in time or dropped the connection (see the README on retrying). */
   SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE",
   INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR",
 }
@@ -81,7 +81,7 @@ export class OperationLimitError extends AppError {
 
 /** Retryable: answered with HTTP 503 and Retry-After. */
 export class ServiceUnavailableError extends AppError {
-  constructor(message = "The database did not answer in time; nothing was written. Retry after a moment.") {
+  constructor(message = "The database did not answer in time or lost the connection. Retry after a moment.") {
     super(ErrorCode.SERVICE_UNAVAILABLE, message, { retryable: true }, { "retry-after": String(RETRY_AFTER_SECONDS) });
   }
 }
