@@ -2,6 +2,7 @@ import http from "node:http";
 import net from "node:net";
 import { DEFAULT_OPERATION_LIMITS, loadConfig } from "../src/config";
 import { createErrorFormatter } from "../src/core/errors/format-error";
+import { AuthFailureThrottle } from "../src/core/http/throttle";
 import { validate } from "class-validator";
 import { Company } from "../src/modules/company/company.entity";
 import { CreateOpportunityInput } from "../src/modules/opportunity/opportunity.inputs";
@@ -282,5 +283,26 @@ describe("the HTTP front", () => {
     expect(((await response.json()) as any).errors[0].extensions.code).toBe("TOO_MANY_REQUESTS");
     // The address waits, whatever key it sends next: guessing costs time, not database work.
     expect((await service.http(`{ me { id } }`, {}, { key: user.apiKey })).status).toBe(429);
+  });
+});
+
+describe("the failed-authentication throttle", () => {
+  it("lets an address fail `burst` times, then makes it wait until a failure is forgiven", () => {
+    let now = 0;
+    const throttle = new AuthFailureThrottle(2, 60, 10_000, () => now); // one failure forgiven a second
+    throttle.recordFailure("a");
+    expect(throttle.retryAfter("a")).toBe(0);
+    throttle.recordFailure("a");
+    expect(throttle.retryAfter("a")).toBe(1);
+    expect(throttle.retryAfter("b")).toBe(0); // per address
+    now += 1000;
+    expect(throttle.retryAfter("a")).toBe(0);
+  });
+
+  it("remembers a bounded number of addresses", () => {
+    const throttle = new AuthFailureThrottle(1, 1, 3, () => 0);
+    for (const address of ["a", "b", "c", "d"]) throttle.recordFailure(address);
+    // "a", the longest quiet, was forgotten: it may try again; the others wait.
+    expect(["a", "b", "c", "d"].map((address) => throttle.retryAfter(address) > 0)).toEqual([false, true, true, true]);
   });
 });
