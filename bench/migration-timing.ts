@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { parseArgs } from "node:util";
 import { Client, Pool } from "pg";
 import { AbstractLogger, DataSource, LogLevel, LogMessage } from "typeorm";
-import { createDataSource, SESSION_OPTIONS } from "../src/core/db/data-source";
+import { createDataSource } from "../src/core/db/data-source";
 import { runMigrations } from "../src/core/db/database";
 import { migrations } from "../src/core/db/migrations";
 import { DealLifecycle1764028800000 } from "../src/core/db/migrations/1764028800000-deal-lifecycle";
@@ -61,7 +61,8 @@ async function main(): Promise<number> {
     log(`created ${name}; migrating up to ${before[before.length - 1].name}`);
     await migrate(databaseUrl, before);
 
-    const pool = new Pool({ connectionString: databaseUrl, max: 2, options: SESSION_OPTIONS });
+    // No statement timeout: loading the data set and the migration are long by nature.
+    const pool = new Pool({ connectionString: databaseUrl, max: 2, options: "-c jit=off" });
     pool.on("error", () => undefined);
     let counts: Record<string, number>;
     try {

@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { GraphQLSchema } from "graphql";
 import { Pool } from "pg";
 import { loadConfig } from "../src/config";
-import { SESSION_OPTIONS } from "../src/core/db/data-source";
+import { sessionOptions } from "../src/core/db/data-source";
 import { prepareBaseline, runBaseline } from "./baseline";
 import { SqlRecorder } from "./capture";
 import { postGraphQL, responseProblem } from "./client";
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     log(`created and migrated ${database.name}`);
 
     // The baselines' sessions are set up as the service's are: the same SQL under the same settings.
-    const pool = new Pool({ connectionString: database.url, max: poolMax, options: SESSION_OPTIONS });
+    const pool = new Pool({ connectionString: database.url, max: poolMax, options: sessionOptions() });
     // pool.end() resolves before its connections are closed, and the drop (WITH FORCE) then
     // terminates them: an idle connection's error must not end the run. Queries report their own.
     pool.on("error", () => undefined);

@@ -7,6 +7,9 @@ import { DataSource } from "typeorm";
 import { Config } from "./config";
 import { Context } from "./core/context/context";
 import { createErrorFormatter } from "./core/errors/format-error";
+import { retryableStatusPlugin } from "./core/errors/http-status-plugin";
+import { inputHygienePlugin } from "./core/graphql/input-hygiene";
+import { operationLimitRules, operationLimitsPlugin } from "./core/graphql/operation-limits";
 import { CorsPolicy } from "./core/http/cors";
 import { Lifecycle } from "./core/http/health";
 import { createRestRouter } from "./core/http/rest";
@@ -26,13 +29,15 @@ export interface ApolloOptions {
 
 /** The GraphQL server, without HTTP: what the HTTP front and `executeOperation` tests share. */
 export async function createApolloServer(
-  { nodeEnv }: Pick<Config, "nodeEnv">,
+  { exposeErrors, operationLimits }: Pick<Config, "exposeErrors" | "operationLimits">,
   { logger = silentLogger, plugins = [] }: ApolloOptions = {},
 ): Promise<ApolloServer<Context>> {
-  const development = nodeEnv === "development";
   const apollo = new ApolloServer<Context>({
     schema: await getSchema(),
-    formatError: createErrorFormatter({ development }),
+    formatError: createErrorFormatter({ exposeErrors }),
+    // Limits on an operation's size are checked before it runs (operation-limits.ts).
+    parseOptions: { maxTokens: operationLimits.maxTokens },
+    validationRules: operationLimitRules(operationLimits),
     includeStacktraceInErrorResponses: false,
     introspection: true,
     logger,
@@ -42,6 +47,9 @@ export async function createApolloServer(
     plugins: [
       // No cache hints in this API; the plugin would otherwise wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
+      operationLimitsPlugin(operationLimits),
+      inputHygienePlugin,
+      retryableStatusPlugin,
       // The service serves its own playground (GraphiQL, offline) instead of Apollo's landing page.
       ApolloServerPluginLandingPageDisabled(),
       ...plugins,
@@ -87,6 +95,8 @@ export async function startApp(config: Config, db: DataSource, options: AppOptio
       cors: new CorsPolicy(config.corsOrigins),
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       playground: config.playground,
+      maxBodyBytes: config.maxBodyBytes,
+      authThrottle: config.authThrottle,
     });
   } catch (error) {
     await apollo.stop();

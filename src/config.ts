@@ -10,8 +10,10 @@ export interface Config {
   dataDir: string;
   port: number;
   host: string;
-  /** development | test | production: development alone shows internal error messages. */
+  /** development | test | production. */
   nodeEnv: string;
+  /** Show internal error messages to callers: only in development, and only with EXPOSE_ERRORS=true. */
+  exposeErrors: boolean;
   /** Seed a demo organization on a database that has none (default: on the embedded database outside production). */
   seedDemo: boolean;
   /** Report each request's SQL statement count in an x-sql-statements response header. */
@@ -29,6 +31,48 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How long a create's idempotency key holds, in hours. */
   idempotencyKeyTtlHours: number;
+  /** Per-session statement_timeout, lock_timeout and the wait for a pooled connection, in ms. */
+  databaseTimeouts: DatabaseTimeouts;
+  /** What one GraphQL operation may ask for; refused before it runs. */
+  operationLimits: OperationLimits;
+  /** Largest request body accepted, in bytes (413 above). */
+  maxBodyBytes: number;
+  /** Failed authentications allowed per client address before 429, and how fast they refill. */
+  authThrottle: AuthThrottleSettings;
+}
+
+export interface DatabaseTimeouts {
+  statementMs: number;
+  lockMs: number;
+  acquireMs: number;
+}
+
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { statementMs: 5000, lockMs: 2000, acquireMs: 3000 };
+
+export interface OperationLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxRootFields: number;
+  maxTokens: number;
+  maxCost: number;
+  /** Write root fields in one operation without X-Allow-Batch: true. */
+  maxWritesUnbatched: number;
+}
+
+export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
+  maxDepth: 12,
+  maxAliases: 30,
+  maxRootFields: 20,
+  maxTokens: 5000,
+  maxCost: 50_000,
+  maxWritesUnbatched: 1,
+};
+
+export interface AuthThrottleSettings {
+  /** Failures a client address may have in a burst. */
+  burst: number;
+  /** Failures forgiven per minute. */
+  perMinute: number;
 }
 
 /** The CORS_ORIGINS entry that stands for http://localhost:*, http://127.0.0.1:* and http://[::1]:*. */
@@ -55,6 +99,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     playground: bool(env, "PLAYGROUND", !production),
     shutdownTimeoutMs: nonNegativeInt(env, "SHUTDOWN_TIMEOUT_MS", 10_000),
     idempotencyKeyTtlHours: positiveInt(env, "IDEMPOTENCY_KEY_TTL_HOURS", 24),
+    exposeErrors: nodeEnv === "development" && bool(env, "EXPOSE_ERRORS", false),
+    databaseTimeouts: {
+      statementMs: positiveInt(env, "DATABASE_STATEMENT_TIMEOUT_MS", DEFAULT_DATABASE_TIMEOUTS.statementMs),
+      lockMs: positiveInt(env, "DATABASE_LOCK_TIMEOUT_MS", DEFAULT_DATABASE_TIMEOUTS.lockMs),
+      acquireMs: positiveInt(env, "DATABASE_ACQUIRE_TIMEOUT_MS", DEFAULT_DATABASE_TIMEOUTS.acquireMs),
+    },
+    operationLimits: {
+      maxDepth: positiveInt(env, "MAX_QUERY_DEPTH", DEFAULT_OPERATION_LIMITS.maxDepth),
+      maxAliases: nonNegativeInt(env, "MAX_QUERY_ALIASES", DEFAULT_OPERATION_LIMITS.maxAliases),
+      maxRootFields: positiveInt(env, "MAX_ROOT_FIELDS", DEFAULT_OPERATION_LIMITS.maxRootFields),
+      maxTokens: positiveInt(env, "MAX_QUERY_TOKENS", DEFAULT_OPERATION_LIMITS.maxTokens),
+      maxCost: positiveInt(env, "MAX_QUERY_COST", DEFAULT_OPERATION_LIMITS.maxCost),
+      maxWritesUnbatched: DEFAULT_OPERATION_LIMITS.maxWritesUnbatched,
+    },
+    maxBodyBytes: positiveInt(env, "MAX_BODY_BYTES", 1024 * 1024),
+    authThrottle: {
+      burst: positiveInt(env, "AUTH_FAILURE_BURST", 20),
+      perMinute: positiveInt(env, "AUTH_FAILURES_PER_MINUTE", 10),
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import { ApolloServer } from "@apollo/server";
 import { DataSource } from "typeorm";
 import { RunningApp, startApp } from "../../src/app";
-import { loadConfig } from "../../src/config";
+import { Config, loadConfig } from "../../src/config";
 import { Viewer } from "../../src/core/auth/viewer";
 import { Context, createContext } from "../../src/core/context/context";
 import { createDataSource } from "../../src/core/db/data-source";
@@ -26,7 +26,7 @@ export interface RequestOptions {
  * server (`http`) and the same Apollo server for `executeOperation` (`exec`).
  * Call once at the top of a describe block; it starts before and stops after the file's tests.
  */
-export function useTestService() {
+export function useTestService(overrides: Partial<Config> = {}) {
   const service = {} as {
     db: DataSource;
     url: string;
@@ -42,11 +42,16 @@ export function useTestService() {
     service.db = createDataSource({
       url: process.env.DEALGRAPH_TEST_DATABASE_URL!,
       poolMax: process.env.DEALGRAPH_TEST_EMBEDDED === "true" ? 1 : 4,
+      timeouts: overrides.databaseTimeouts,
     });
     await service.db.initialize();
     // The logger writes into `logs`, where tests read it, instead of cluttering the test output.
     const logger = createLogger({ level: "info", pretty: false, destination: { write: (line: string) => void service.logs.push(JSON.parse(line)) } });
-    const app = await startApp({ ...loadConfig({}), nodeEnv: "test", port: 0, host: "127.0.0.1", exposeSqlStats: true }, service.db, { logger });
+    const app = await startApp(
+      { ...loadConfig({}), nodeEnv: "test", port: 0, host: "127.0.0.1", exposeSqlStats: true, ...overrides },
+      service.db,
+      { logger },
+    );
     service.app = app;
     service.url = app.url;
     service.apollo = app.apollo;

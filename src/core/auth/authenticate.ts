@@ -47,10 +47,12 @@ export async function authenticate(
 
 function currentWorkspace(row: KeyRow, requested: string | undefined): string {
   if (requested !== undefined) {
-    if (!isUUID(requested) || !row.workspace_ids.includes(requested)) {
+    // Ids are lower-case in the database; a UUID is the same id in any case.
+    const workspaceId = requested.trim().toLowerCase();
+    if (!isUUID(workspaceId) || !row.workspace_ids.includes(workspaceId)) {
       throw new ForbiddenError(`You are not a member of workspace ${requested}.`);
     }
-    return requested;
+    return workspaceId;
   }
   if (row.default_workspace_id && row.workspace_ids.includes(row.default_workspace_id)) return row.default_workspace_id;
   if (row.workspace_ids.length > 0) return row.workspace_ids[0];

@@ -1,5 +1,7 @@
 import "reflect-metadata";
+import { Client, ClientConfig } from "pg";
 import { DataSource } from "typeorm";
+import { DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS } from "../../config";
 import { entities } from "./entities";
 import { migrations } from "./migrations";
 import { SnakeNamingStrategy } from "./naming";
@@ -8,8 +10,27 @@ import { CountingLogger } from "./sql-stats";
 /**
  * Settings of every database session. JIT compiling pays off for long analytical queries, not
  * for this service's short ones: on a list's count it cost more time than the query itself.
+ * statement_timeout and lock_timeout bound what one request can hold: a stuck statement or a
+ * lock held elsewhere ends in a retryable error instead of hanging every request behind it.
  */
-export const SESSION_OPTIONS = "-c jit=off";
+export function sessionOptions(timeouts: DatabaseTimeouts = DEFAULT_DATABASE_TIMEOUTS): string {
+  return `-c jit=off -c statement_timeout=${timeouts.statementMs} -c lock_timeout=${timeouts.lockMs}`;
+}
+
+/**
+ * A pg client that never leaves an `error` event unheard. pg-pool listens while a connection is
+ * idle and TypeORM while a query runner holds it, but between the two there is a gap: when the
+ * server ends a session (pg_terminate_backend, a restart) in the same packet that makes a new
+ * connection ready, the error is emitted before TypeORM has attached its listener, and an
+ * unheard `error` event ends the process. Heard here, the connection is simply unusable: its
+ * next query fails (SERVICE_UNAVAILABLE, retryable) and the pool discards it on release.
+ */
+class GuardedClient extends Client {
+  constructor(config?: string | ClientConfig) {
+    super(config);
+    this.on("error", () => undefined);
+  }
+}
 
 export interface DataSourceSettings {
   url: string;
@@ -17,10 +38,11 @@ export interface DataSourceSettings {
   logQueries?: boolean;
   /** Print TypeORM's schema and migration messages (for its CLI). */
   verbose?: boolean;
+  timeouts?: DatabaseTimeouts;
 }
 
 /** The one way a DataSource is made: the service, the CLI, the tests and ormconfig.ts all call this. */
-export function createDataSource({ url, poolMax, logQueries = false, verbose = false }: DataSourceSettings): DataSource {
+export function createDataSource({ url, poolMax, logQueries = false, verbose = false, timeouts = DEFAULT_DATABASE_TIMEOUTS }: DataSourceSettings): DataSource {
   return new DataSource({
     type: "postgres",
     url,
@@ -34,6 +56,8 @@ export function createDataSource({ url, poolMax, logQueries = false, verbose = f
     installExtensions: false,
     uuidExtension: "pgcrypto",
     logger: new CountingLogger(logQueries, verbose),
-    extra: { max: poolMax, options: SESSION_OPTIONS },
+    // connectionTimeoutMillis bounds the wait for a pooled connection (the embedded database
+    // has only one), so a request queued behind a stuck one fails retryably instead of hanging.
+    extra: { max: poolMax, options: sessionOptions(timeouts), connectionTimeoutMillis: timeouts.acquireMs, Client: GuardedClient },
   });
 }

@@ -15,7 +15,7 @@ export interface Database {
  * and brings the schema up to date.
  */
 export async function openDatabase(
-  config: Pick<Config, "databaseUrl" | "databasePoolMax" | "dataDir" | "logSql">,
+  config: Pick<Config, "databaseUrl" | "databasePoolMax" | "dataDir" | "logSql"> & Partial<Pick<Config, "databaseTimeouts">>,
   { migrate = true } = {},
 ): Promise<Database> {
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir);
@@ -25,6 +25,7 @@ export async function openDatabase(
       // The embedded server is safe with exactly one connection (see embedded.ts).
       poolMax: embedded ? 1 : config.databasePoolMax,
       logQueries: config.logSql,
+      timeouts: config.databaseTimeouts,
     });
     await dataSource.initialize();
     if (migrate) await runMigrations(dataSource);
@@ -49,6 +50,10 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
+    // A migration may wait for another replica's, or rewrite a large table: the request
+    // timeouts of the session do not apply to it (RESET restores them below).
+    await runner.query("SET statement_timeout = 0");
+    await runner.query("SET lock_timeout = 0");
     await runner.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
     try {
       // The runner's connection is the only one on the embedded database, so migrations
@@ -61,6 +66,8 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
       await runner.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]);
     }
   } finally {
+    await runner.query("RESET statement_timeout").catch(() => undefined);
+    await runner.query("RESET lock_timeout").catch(() => undefined);
     await runner.release();
   }
 }

@@ -1,3 +1,4 @@
+import { HeaderMap } from "@apollo/server";
 import { GraphQLError } from "graphql";
 
 export enum ErrorCode {
@@ -6,6 +7,12 @@ export enum ErrorCode {
   NOT_FOUND = "NOT_FOUND",
   BAD_USER_INPUT = "BAD_USER_INPUT",
   CONFLICT = "CONFLICT",
+  /** The operation is larger than the service accepts (depth, aliases, cost, body size…). */
+  OPERATION_LIMIT_EXCEEDED = "OPERATION_LIMIT_EXCEEDED",
+  /** Too many failed attempts to authenticate from this address: wait Retry-After seconds. */
+  TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS",
+  /** Retryable: the database did not answer in time or dropped the connection (see the README on retrying). */
+  SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE",
   INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR",
 }
 
@@ -19,16 +26,24 @@ export interface FieldError {
   constraint: string;
 }
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+/** The HTTP status a response gets when it carries an error with this code. */
+export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.UNAUTHENTICATED]: 401,
   [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.OPERATION_LIMIT_EXCEEDED]: 400,
+  [ErrorCode.TOO_MANY_REQUESTS]: 429,
+  [ErrorCode.SERVICE_UNAVAILABLE]: 503,
 };
+
+/** Seconds a client should wait before retrying a SERVICE_UNAVAILABLE answer. */
+export const RETRY_AFTER_SECONDS = 1;
 
 /** The errors dealgraph means to show its callers. Anything else is masked. */
 export class AppError extends GraphQLError {
-  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
     const status = HTTP_STATUS[code];
-    super(message, { extensions: { code, ...extensions, ...(status ? { http: { status } } : {}) } });
+    const http = status ? { http: { status, headers: new HeaderMap(Object.entries(headers)) } } : {};
+    super(message, { extensions: { code, ...extensions, ...http } });
   }
 }
 
@@ -56,11 +71,30 @@ export class ConflictError extends AppError {
   }
 }
 
+/** Which limit an operation broke: OPERATION_LIMIT_EXCEEDED with `limit` and `max`. */
+export class OperationLimitError extends AppError {
+  constructor(
+    readonly limit: string,
+    readonly max: number,
+    message: string,
+  ) {
+    super(ErrorCode.OPERATION_LIMIT_EXCEEDED, message, { limit, max });
+  }
+}
+
+/** Retryable: answered with HTTP 503 and Retry-After. */
+export class ServiceUnavailableError extends AppError {
+  constructor(message = "The database did not answer in time or lost the connection. Retry after a moment.") {
+    super(ErrorCode.SERVICE_UNAVAILABLE, message, { retryable: true }, { "retry-after": String(RETRY_AFTER_SECONDS) });
+  }
+}
+
 export class InputError extends AppError {
   readonly fields: FieldError[];
-  constructor(fields: FieldError[]) {
+  /** `status` for an input refused before the operation runs (HTTP 400, as for a malformed query). */
+  constructor(fields: FieldError[], { status }: { status?: number } = {}) {
     const summary = fields.map((f) => `${f.path}: ${f.message}`).join("; ");
-    super(ErrorCode.BAD_USER_INPUT, `Invalid input: ${summary}`, { fields });
+    super(ErrorCode.BAD_USER_INPUT, `Invalid input: ${summary}`, { fields, ...(status ? { http: { status } } : {}) });
     this.fields = fields;
   }
 }

@@ -2,7 +2,8 @@ import { IncomingHttpHeaders } from "node:http";
 import { DataSource } from "typeorm";
 import { authenticate } from "../auth/authenticate";
 import { Context, createContext } from "../context/context";
-import { AppError, ErrorCode, FieldError, InputError, KEY_REUSED_CONSTRAINT } from "../errors/errors";
+import { fromDatabaseError } from "../errors/database-errors";
+import { AppError, ErrorCode, FieldError, HTTP_STATUS, InputError, KEY_REUSED_CONSTRAINT, RETRY_AFTER_SECONDS } from "../errors/errors";
 
 /** What a REST route handler gets: the caller's context, the path parameters, the query and the JSON body. */
 export interface RestRequest {
@@ -40,11 +41,10 @@ export class RestError extends Error {
   }
 }
 
-/** The HTTP status of each error code: the GraphQL codes, spoken as REST. */
+/** The HTTP status of each error code: GraphQL's (errors.ts), plus the ones GraphQL answers 200 for. */
 const STATUS: Record<string, number> = {
+  ...HTTP_STATUS,
   [ErrorCode.BAD_USER_INPUT]: 400,
-  [ErrorCode.UNAUTHENTICATED]: 401,
-  [ErrorCode.FORBIDDEN]: 403,
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.CONFLICT]: 409,
 };
@@ -129,7 +129,9 @@ export function createRestRouter(routes: RestRoute[], db: DataSource) {
 }
 
 /** Any error as the REST error envelope; an unexpected one is masked, as GraphQL masks it. */
-export function errorAnswer(error: unknown): RestAnswer {
+export function errorAnswer(thrown: unknown): RestAnswer {
+  // A database error a caller can act on (a timeout to retry, a value refused) is said as such.
+  const error = thrown instanceof AppError || thrown instanceof RestError ? thrown : (fromDatabaseError(thrown) ?? thrown);
   let rest: RestError;
   if (error instanceof RestError) rest = error;
   else if (error instanceof InputError) {
@@ -139,7 +141,8 @@ export function errorAnswer(error: unknown): RestAnswer {
   } else if (error instanceof AppError) {
     const code = String(error.extensions.code);
     const { code: _code, http: _http, ...extensions } = error.extensions as Record<string, unknown>;
-    rest = new RestError(STATUS[code] ?? 500, code, error.message, undefined, {}, extensions);
+    const retry: Record<string, string> = code === ErrorCode.SERVICE_UNAVAILABLE ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {};
+    rest = new RestError(STATUS[code] ?? 500, code, error.message, undefined, retry, extensions);
   } else {
     rest = new RestError(500, ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error");
   }

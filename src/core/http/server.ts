@@ -5,6 +5,8 @@ import { DataSource } from "typeorm";
 import { authenticate } from "../auth/authenticate";
 import { Context, createContext } from "../context/context";
 import { SqlStats, withSqlStats } from "../db/sql-stats";
+import { fromDatabaseError } from "../errors/database-errors";
+import { ErrorCode, UnauthenticatedError } from "../errors/errors";
 import { isUnexpectedError } from "../errors/format-error";
 import { Metrics } from "../observability/metrics";
 import { RequestObserver, RequestRecord } from "../observability/request-observer";
@@ -12,9 +14,9 @@ import { CorsPolicy } from "./cors";
 import { handleHealth, Lifecycle } from "./health";
 import { handlePlayground } from "./playground";
 import { closeConnectionWhenDraining, drain, trackResponses } from "./shutdown";
+import { databaseAnswers, readJsonBody, requestUrl } from "./limits";
 import { errorAnswer, RestAnswer, RestError } from "./rest";
-
-const MAX_BODY_BYTES = 1024 * 1024;
+import { AuthFailureThrottle } from "./throttle";
 
 export interface HttpServerOptions {
   apollo: ApolloServer<Context>;
@@ -34,6 +36,9 @@ export interface HttpServerOptions {
     answer(method: string, pathname: string, query: URLSearchParams, headers: http.IncomingHttpHeaders, readBody: () => Promise<unknown>): Promise<RestAnswer>;
     openApi: object;
   };
+  /** Largest request body accepted (413 above). */
+  maxBodyBytes: number;
+  authThrottle: { burst: number; perMinute: number };
 }
 
 export interface RunningHttpServer {
@@ -50,8 +55,9 @@ export interface RunningHttpServer {
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const lifecycle: Lifecycle = { draining: false };
+  const throttle = new AuthFailureThrottle(options.authThrottle.burst, options.authThrottle.perMinute);
   const server = http.createServer((req, res) => {
-    handle(options, lifecycle, req, res).catch((error) => {
+    handle(options, lifecycle, throttle, req, res).catch((error) => {
       options.observer.unexpected(undefined, error);
       sendInternalError(res);
     });
@@ -72,28 +78,44 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   };
 }
 
-async function handle(options: HttpServerOptions, lifecycle: Lifecycle, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(
+  options: HttpServerOptions,
+  lifecycle: Lifecycle,
+  throttle: AuthFailureThrottle,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   closeConnectionWhenDraining(lifecycle, res);
   if (options.cors.handle(req, res)) return;
-  const url = new URL(req.url ?? "/", "http://localhost");
+  const url = requestUrl(req);
+  if (!url) return void sendError(res, 400, ErrorCode.BAD_USER_INPUT, "The request line is not a valid URL.");
   if (await handleHealth(options.db, lifecycle, req, res, url.pathname)) return;
   if (url.pathname === "/metrics" && req.method === "GET") return sendMetrics(options.observer.metrics, res);
   if (options.playground && handlePlayground(req, res, url.pathname)) return;
   if (url.pathname === "/health" && (req.method === "GET" || req.method === "HEAD")) {
-    const healthy = await options.db.query("SELECT 1").then(() => true, () => false);
+    const healthy = await databaseAnswers(options.db);
     return send(res, healthy ? 200 : 503, { "content-type": "application/json" }, JSON.stringify({ status: healthy ? "ok" : "unavailable" }));
   }
-  if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return handleRest(options, req, res, url);
-  if (url.pathname !== "/graphql") {
+  const api = url.pathname === "/api" || url.pathname.startsWith("/api/");
+  if (!api && url.pathname !== "/graphql") {
     return send(res, 404, { "content-type": "application/json" }, JSON.stringify({ error: "Not found: the API is at /graphql" }));
   }
+  // An address that keeps failing to authenticate waits before it may try again.
+  const address = req.socket.remoteAddress ?? "unknown";
+  const wait = throttle.retryAfter(address);
+  if (wait > 0) {
+    return void sendError(res, 429, ErrorCode.TOO_MANY_REQUESTS, "Too many failed attempts to authenticate from this address.", {
+      "retry-after": String(wait),
+    });
+  }
+  if (api) return handleRest(options, throttle, address, req, res, url);
 
   const record = options.observer.begin(headerValue(req.headers["x-request-id"]));
   res.setHeader("x-request-id", record.id);
   let status = 500;
   let errorBody: string | undefined;
   try {
-    ({ status, errorBody } = await handleGraphQL(options, req, res, url, record));
+    ({ status, errorBody } = await handleGraphQL(options, throttle, address, req, res, url, record));
   } catch (error) {
     // The client hung up before its request was read: nothing to answer, and not our failure.
     if (!req.complete && (req.destroyed || (error as NodeJS.ErrnoException).code === "ECONNRESET")) {
@@ -115,17 +137,19 @@ const CLIENT_CLOSED_REQUEST = 499;
 /** Runs one GraphQL request; returns its status and, for a failure, the (small) body for the log. */
 async function handleGraphQL(
   options: HttpServerOptions,
+  throttle: AuthFailureThrottle,
+  address: string,
   req: http.IncomingMessage,
   res: http.ServerResponse,
   url: URL,
   record: RequestRecord,
 ): Promise<{ status: number; errorBody?: string }> {
-  const body = req.method === "POST" ? await readJson(req) : undefined;
-  if (body instanceof Error) {
-    const text = JSON.stringify({ errors: [{ message: body.message, extensions: { code: "BAD_USER_INPUT" } }] });
-    send(res, 400, { "content-type": "application/json" }, text);
-    return { status: 400, errorBody: text };
+  const read = req.method === "POST" ? await readJsonBody(req, options.maxBodyBytes) : { body: undefined };
+  if ("problem" in read) {
+    const text = sendError(res, read.problem.status, read.problem.code, read.problem.message);
+    return { status: read.problem.status, errorBody: text };
   }
+  const body = read.body;
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
@@ -145,9 +169,10 @@ async function handleGraphQL(
           record.organizationId = viewer.organizationId;
           return createContext(options.db, viewer);
         } catch (error) {
+          if (error instanceof UnauthenticatedError) throttle.recordFailure(address);
           // Apollo answers a failed context without calling the plugins that log: log it here.
           if (isUnexpectedError(error)) options.observer.unexpected(record, error);
-          throw error;
+          throw fromDatabaseError(error) ?? error;
         }
       },
     });
@@ -184,14 +209,23 @@ function sendInternalError(res: http.ServerResponse): void {
 }
 
 /** /api: the OpenAPI document (no key needed), else the REST routes; counted like GraphQL requests. */
-async function handleRest(options: HttpServerOptions, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+async function handleRest(
+  options: HttpServerOptions,
+  throttle: AuthFailureThrottle,
+  address: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+): Promise<void> {
   if (url.pathname === "/api/openapi.json" && (req.method === "GET" || req.method === "HEAD")) {
     return send(res, 200, { "content-type": "application/json" }, JSON.stringify(options.rest.openApi));
   }
   const readBody = async () => {
-    const body = await readJson(req).catch(() => new Error("The request body could not be read."));
-    if (body instanceof Error) throw new RestError(body.message.includes("larger") ? 413 : 400, "BAD_USER_INPUT", body.message);
-    return body;
+    const read = await readJsonBody(req, options.maxBodyBytes).catch(() => ({
+      problem: { status: 400, code: ErrorCode.BAD_USER_INPUT, message: "The request body could not be read." },
+    }));
+    if ("problem" in read) throw new RestError(read.problem.status, read.problem.code, read.problem.message);
+    return read.body;
   };
   const record = options.observer.begin(headerValue(req.headers["x-request-id"]));
   res.setHeader("x-request-id", record.id);
@@ -202,6 +236,7 @@ async function handleRest(options: HttpServerOptions, req: http.IncomingMessage,
   record.operationName = answer.route ? `REST ${answer.route}` : "REST";
   record.organizationId = answer.organizationId;
   if (answer.errorCode) record.errorCodes = [answer.errorCode];
+  if (answer.errorCode === ErrorCode.UNAUTHENTICATED) throttle.recordFailure(address);
   if (answer.unexpected) options.observer.unexpected(record, answer.unexpected);
   if (!req.complete && req.destroyed) {
     // The client hung up before its request was read: nothing to answer, and not our failure.
@@ -212,36 +247,15 @@ async function handleRest(options: HttpServerOptions, req: http.IncomingMessage,
   options.observer.finish(record, answer.status);
 }
 
+/** An error answer in GraphQL's shape, for requests refused before GraphQL runs; returns the body. */
+function sendError(res: http.ServerResponse, status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): string {
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  send(res, status, { "content-type": "application/json", ...headers }, body);
+  return body;
+}
+
 function send(res: http.ServerResponse, status: number, headers: Record<string, string>, body: string): void {
   res.writeHead(status, { ...headers, "content-length": Buffer.byteLength(body) });
   res.end(body);
 }
 
-/**
- * The parsed JSON body, or an Error saying why there is none a caller could fix. A body over the
- * limit is read to its end and discarded (up to a bound), so the answer reaches the client and
- * the keep-alive connection stays usable; past the bound the connection is cut.
- */
-function readJson(req: http.IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-      else if (size > MAX_BODY_BYTES * 16) req.destroy();
-    });
-    // The client went away mid-body: the caller sees the error (and logs a 499, answering nobody).
-    req.on("error", reject);
-    req.on("end", () => {
-      if (size > MAX_BODY_BYTES) return resolve(new Error(`The request body is larger than ${MAX_BODY_BYTES} bytes.`));
-      const text = Buffer.concat(chunks).toString("utf8");
-      if (text === "") return resolve(undefined);
-      try {
-        resolve(JSON.parse(text));
-      } catch {
-        resolve(new Error("The request body is not valid JSON."));
-      }
-    });
-  });
-}

@@ -76,14 +76,40 @@ export interface SortKey {
   /** Written into cursors, so a cursor from one ordering is refused by another. */
   name: string;
   expression: string;
-  type: keyof typeof CURSOR_VALUE_PATTERNS;
+  type: keyof typeof CURSOR_VALUE_CHECKS;
 }
 
-const CURSOR_VALUE_PATTERNS = {
-  timestamptz: /^\d{4}-\d{2}-\d{2}[ T][\d:.]+([+-]\d{2}(:\d{2})?|Z)?$/,
-  numeric: /^-?\d+(\.\d+)?$/,
-  text: /^[\s\S]*$/,
+/**
+ * What a cursor's sort value may be, per type: exactly what this service writes into the cursors
+ * it gives out (PostgreSQL's text form of the value), so an invented cursor is refused here as
+ * BAD_USER_INPUT instead of failing in SQL (month 13, a 140,000-digit number, a NUL).
+ */
+const CURSOR_VALUE_CHECKS = {
+  timestamptz: isTimestamp,
+  // numeric(19,4): at most 15 digits before the point and 4 after; 30 leaves room to spare.
+  numeric: (value: string) => /^-?\d{1,30}(\.\d{1,30})?$/.test(value),
+  text: (value: string) => value.length <= 4000 && !/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value),
 };
+
+/** PostgreSQL's text form of a timestamptz (`2026-11-27 21:04:46.123+00`), with a real date and time. */
+function isTimestamp(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?([+-]\d{2}(:\d{2})?|Z)?$/.exec(value);
+  if (!match) return false;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    year >= 1 &&
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60
+  );
+}
+
+/** Longer than any cursor this service writes: not worth decoding. */
+const MAX_CURSOR_LENGTH = 6000;
 
 export enum OrderDirection {
   ASC = "ASC",
@@ -155,7 +181,7 @@ function encodeCursor(sort: SortKey, value: string, id: string): string {
 function decodeCursor(cursor: string, sort: SortKey): [string, string] {
   let decoded: unknown;
   try {
-    decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    decoded = cursor.length <= MAX_CURSOR_LENGTH ? JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) : undefined;
   } catch {
     decoded = undefined;
   }
@@ -164,7 +190,7 @@ function decodeCursor(cursor: string, sort: SortKey): [string, string] {
     decoded.length === 3 &&
     decoded[0] === sort.name &&
     typeof decoded[1] === "string" &&
-    CURSOR_VALUE_PATTERNS[sort.type].test(decoded[1]) &&
+    CURSOR_VALUE_CHECKS[sort.type](decoded[1]) &&
     typeof decoded[2] === "string" &&
     isUUID(decoded[2])
   ) {

@@ -1,4 +1,4 @@
-import { IsDefined, registerDecorator, ValidateIf, ValidationOptions } from "class-validator";
+import { buildMessage, IsDefined, registerDecorator, ValidateIf, ValidationOptions } from "class-validator";
 
 /** Rejects strings that are empty or only white space. */
 export function IsNotBlank(options?: ValidationOptions): PropertyDecorator {
@@ -57,4 +57,31 @@ export function IsNotClearable(): PropertyDecorator {
       message: `${String(propertyName)} cannot be cleared: leave it out to keep the current value`,
     })(target, propertyName as string);
   };
+}
+
+/**
+ * At most `max` characters, counted as PostgreSQL counts them: in code points. class-validator's
+ * own MaxLength leaves out variation selectors (U+FE0E/U+FE0F), so "a\uFE0F" x 200 passed a
+ * 200-character rule and then broke the column's limit. Same name and constraint as before.
+ */
+export function MaxLength(max: number, options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: "maxLength",
+      target: target.constructor,
+      propertyName: propertyName as string,
+      constraints: [max],
+      options,
+      validator: {
+        validate: (value: unknown) => typeof value === "string" && codePoints(value) <= max,
+        // class-validator's own message, "each value in" included for `each: true`.
+        defaultMessage: buildMessage((each) => `${each}$property must be shorter than or equal to $constraint1 characters`, options),
+      },
+    });
+}
+
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
 }

@@ -1,7 +1,7 @@
-import { IsFQDN, IsOptional, MaxLength } from "class-validator";
+import { IsFQDN, IsOptional } from "class-validator";
 import { Field, InputType } from "type-graphql";
 import { MutationInput } from "../../core/graphql/mutation-input";
-import { IsNotBlank } from "../../core/validation/rules";
+import { IsNotBlank, MaxLength } from "../../core/validation/rules";
 
 @InputType({ description: "A company to add to your organization." })
 export class CreateCompanyInput extends MutationInput {

@@ -1,4 +1,4 @@
-import { IsOptional, MaxLength } from "class-validator";
+import { IsOptional } from "class-validator";
 import { createHash } from "node:crypto";
 import { ClassType, Field, InputType } from "type-graphql";
 import { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
@@ -6,7 +6,7 @@ import type { Context } from "../../core/context/context";
 import { entityFromRaw } from "../../core/db/hydrate";
 import { ConflictError, InputError, KEY_REUSED_CONSTRAINT } from "../../core/errors/errors";
 import { MutationInput } from "../../core/graphql/mutation-input";
-import { IsNotBlank } from "../../core/validation/rules";
+import { IsNotBlank, MaxLength } from "../../core/validation/rules";
 import { insertDeal } from "./deal.repository";
 import { PipelineDeal } from "./pipeline-deal.entity";
 import { whereVisibleTo } from "./visibility";

@@ -1,9 +1,9 @@
-import { IsBoolean, IsDate, IsEnum, IsInt, IsISO4217CurrencyCode, IsOptional, IsUUID, Max, MaxLength, Min } from "class-validator";
+import { IsBoolean, IsDate, IsEnum, IsInt, IsISO4217CurrencyCode, IsOptional, IsUUID, Max, Min } from "class-validator";
 import { Field, ID, InputType, Int, registerEnumType } from "type-graphql";
 import { OrderDirection } from "../../core/pagination/connection";
 import { Decimal } from "../../core/graphql/decimal";
 import { PatchInput } from "../../core/graphql/patch-input";
-import { IsMoneyAmount, IsNotBlank } from "../../core/validation/rules";
+import { IsMoneyAmount, IsNotBlank, MaxLength } from "../../core/validation/rules";
 import { CreateDealInput } from "../deal/deal-creation";
 import { DealStateFilter } from "../deal/deal.filters";
 import { VisibilityMode } from "../deal/deal.enums";

@@ -1,4 +1,5 @@
-import { IsEmail, IsEnum, IsOptional, IsUUID, MaxLength } from "class-validator";
+import { IsEmail, IsEnum, IsOptional, IsUUID } from "class-validator";
+import { MaxLength } from "../../core/validation/rules";
 import { Field, ID, InputType } from "type-graphql";
 import { MutationInput } from "../../core/graphql/mutation-input";
 import { PersonType } from "./person.entity";

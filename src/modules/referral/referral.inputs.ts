@@ -1,9 +1,9 @@
-import { IsEnum, IsInt, IsISO4217CurrencyCode, IsOptional, IsUUID, MaxLength, Min } from "class-validator";
+import { IsEnum, IsInt, IsISO4217CurrencyCode, IsOptional, IsUUID, Min } from "class-validator";
 import { Field, ID, InputType, Int, registerEnumType } from "type-graphql";
 import { OrderDirection } from "../../core/pagination/connection";
 import { Decimal } from "../../core/graphql/decimal";
 import { PatchInput } from "../../core/graphql/patch-input";
-import { IsMoneyAmount } from "../../core/validation/rules";
+import { IsMoneyAmount, MaxLength } from "../../core/validation/rules";
 import { CreateDealInput } from "../deal/deal-creation";
 import { DealStateFilter } from "../deal/deal.filters";
 

@@ -1,7 +1,7 @@
-import { IsOptional, IsUUID, MaxLength } from "class-validator";
+import { IsOptional, IsUUID } from "class-validator";
 import { Field, ID, InputType } from "type-graphql";
 import { MutationInput } from "../../core/graphql/mutation-input";
-import { IsNotBlank } from "../../core/validation/rules";
+import { IsNotBlank, MaxLength } from "../../core/validation/rules";
 
 @InputType({ description: "A site to add to one of your organization's companies." })
 export class CreateSiteInput extends MutationInput {
