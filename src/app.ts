@@ -12,6 +12,8 @@ import { RunningHttpServer, startHttpServer } from "./core/http/server";
 import { idempotency } from "./modules/deal/deal-creation";
 import { referralOpenApi } from "./modules/referral/referral.openapi";
 import { referralRoutes } from "./modules/referral/referral.rest";
+import { webhookUrlPolicy } from "./modules/webhook/webhook.commands";
+import { startWebhookWorker, WebhookWorker } from "./modules/webhook/webhook.worker";
 import { getSchema } from "./schema";
 
 /** The GraphQL server, without HTTP: what the HTTP front and `executeOperation` tests share. */
@@ -41,9 +43,13 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** Apollo behind the HTTP front, on an open database. Stopping it leaves the database open. */
+/**
+ * Apollo behind the HTTP front, on an open database, with the webhook delivery worker (unless
+ * WEBHOOK_WORKER=false). Stopping it leaves the database open.
+ */
 export async function startApp(config: Config, db: DataSource): Promise<RunningApp> {
   idempotency.ttlMs = config.idempotencyKeyTtlHours * 3_600_000;
+  webhookUrlPolicy.allowPrivate = config.webhooks.allowPrivate;
   const apollo = await createApolloServer(config);
   let http: RunningHttpServer;
   try {
@@ -59,10 +65,12 @@ export async function startApp(config: Config, db: DataSource): Promise<RunningA
     await apollo.stop();
     throw error;
   }
+  const worker: WebhookWorker | null = config.webhooks.worker ? startWebhookWorker(db, config.webhooks) : null;
   return {
     url: http.url,
     apollo,
     async stop() {
+      await worker?.stop();
       await http.close();
       await apollo.stop();
     },

@@ -19,6 +19,27 @@ export interface Config {
   logSql: boolean;
   /** How long a create's idempotency key holds, in hours. */
   idempotencyKeyTtlHours: number;
+  webhooks: WebhookConfig;
+}
+
+/** Webhook delivery (see webhook.worker.ts). */
+export interface WebhookConfig {
+  /** Run the delivery worker in this process (WEBHOOK_WORKER, default on). */
+  worker: boolean;
+  /** Endpoints may be private or loopback addresses: outside production, or WEBHOOK_ALLOW_PRIVATE=true. */
+  allowPrivate: boolean;
+  /** How long one attempt may take before it counts as failed (WEBHOOK_TIMEOUT_MS, default 10 s). */
+  timeoutMs: number;
+  /** The first retry's delay; each next one doubles, with jitter (WEBHOOK_RETRY_BASE_MS, default 30 s). */
+  retryBaseMs: number;
+  /** The longest delay between two attempts (WEBHOOK_RETRY_MAX_MS, default 1 h). */
+  retryMaxMs: number;
+  /** How long a delivery is retried before it fails (WEBHOOK_RETRY_FOR_SECONDS, default 24 h). */
+  retryForSeconds: number;
+  /** How long an endpoint may fail every delivery before it is turned off (WEBHOOK_DISABLE_AFTER_SECONDS, default 3 days). */
+  disableAfterSeconds: number;
+  /** How often an idle worker looks for due deliveries (WEBHOOK_POLL_MS, default 1 s). */
+  pollMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -33,6 +54,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exposeSqlStats: env.SQL_STATS === "true",
     logSql: env.LOG_SQL === "true",
     idempotencyKeyTtlHours: positiveInt(env, "IDEMPOTENCY_KEY_TTL_HOURS", 24),
+    webhooks: {
+      worker: env.WEBHOOK_WORKER !== "false",
+      allowPrivate: (env.NODE_ENV || "development") !== "production" || env.WEBHOOK_ALLOW_PRIVATE === "true",
+      timeoutMs: positiveInt(env, "WEBHOOK_TIMEOUT_MS", 10_000),
+      retryBaseMs: positiveInt(env, "WEBHOOK_RETRY_BASE_MS", 30_000),
+      retryMaxMs: positiveInt(env, "WEBHOOK_RETRY_MAX_MS", 3_600_000),
+      retryForSeconds: positiveInt(env, "WEBHOOK_RETRY_FOR_SECONDS", 24 * 3600),
+      disableAfterSeconds: positiveInt(env, "WEBHOOK_DISABLE_AFTER_SECONDS", 3 * 24 * 3600),
+      pollMs: positiveInt(env, "WEBHOOK_POLL_MS", 1_000),
+    },
   };
 }
 

@@ -13,6 +13,7 @@ import { ReferralOpportunityResolver } from "./modules/referral/referral.resolve
 import { SiteResolver } from "./modules/site/site.resolver";
 import { StageResolver } from "./modules/stage/stage.resolver";
 import { ViewerResolver, WorkspaceMembershipResolver } from "./modules/viewer/viewer.resolver";
+import { WebhookDeliveryResolver, WebhookEndpointResolver } from "./modules/webhook/webhook.resolver";
 
 export const resolvers = [
   ViewerResolver,
@@ -28,6 +29,8 @@ export const resolvers = [
   OpportunityResolver,
   ReferralOpportunityResolver,
   FacilitatorResolver,
+  WebhookEndpointResolver,
+  WebhookDeliveryResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

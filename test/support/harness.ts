@@ -1,7 +1,7 @@
 import { ApolloServer } from "@apollo/server";
 import { DataSource } from "typeorm";
 import { startApp } from "../../src/app";
-import { loadConfig } from "../../src/config";
+import { loadConfig, WebhookConfig } from "../../src/config";
 import { Viewer } from "../../src/core/auth/viewer";
 import { Context, createContext } from "../../src/core/context/context";
 import { createDataSource } from "../../src/core/db/data-source";
@@ -24,8 +24,9 @@ export interface RequestOptions {
  * The service running in this test file's process, on the run's test database: a real HTTP
  * server (`http`) and the same Apollo server for `executeOperation` (`exec`).
  * Call once at the top of a describe block; it starts before and stops after the file's tests.
+ * The webhook worker is off unless `webhooks` turns it on.
  */
-export function useTestService() {
+export function useTestService({ webhooks = {} }: { webhooks?: Partial<WebhookConfig> } = {}) {
   const service = {} as {
     db: DataSource;
     url: string;
@@ -39,7 +40,10 @@ export function useTestService() {
       poolMax: process.env.DEALGRAPH_TEST_EMBEDDED === "true" ? 1 : 4,
     });
     await service.db.initialize();
-    const app = await startApp({ ...loadConfig({}), nodeEnv: "test", port: 0, host: "127.0.0.1", exposeSqlStats: true }, service.db);
+    const config = loadConfig({});
+    // The webhook worker runs only where a test file asks for it.
+    const webhookConfig = { ...config.webhooks, worker: false, ...webhooks };
+    const app = await startApp({ ...config, nodeEnv: "test", port: 0, host: "127.0.0.1", exposeSqlStats: true, webhooks: webhookConfig }, service.db);
     service.url = app.url;
     service.apollo = app.apollo;
     service.stop = app.stop;
