@@ -50,7 +50,8 @@ export function startWebhookWorker(db: DataSource, config: WebhookConfig): Webho
   let wake: (() => void) | null = null;
   // Only resolves a promise the loop awaits: the loop's statements stay outside the request that committed.
   const unsubscribe = committedEvents.subscribe(() => wake?.());
-  const leaseMs = config.timeoutMs * 2 + 5_000;
+  // Longer than an attempt can take (its timeout) with time to record it, so a live attempt keeps its delivery.
+  const leaseMs = config.timeoutMs * 2 + 1_000;
 
   const loop = (async () => {
     while (running) {
