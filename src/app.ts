@@ -14,6 +14,10 @@ import { referralOpenApi } from "./modules/referral/referral.openapi";
 import { referralRoutes } from "./modules/referral/referral.rest";
 import { webhookUrlPolicy } from "./modules/webhook/webhook.commands";
 import { startWebhookWorker, WebhookWorker } from "./modules/webhook/webhook.worker";
+import { startWebSocketServer } from "./core/http/websocket";
+import { DealEventHub } from "./modules/events/deal-event.hub";
+import { startDealEventFeed } from "./modules/events/deal-event.listener";
+import { dealEventSubscriptions } from "./modules/events/deal-event.resolver";
 import { getSchema } from "./schema";
 
 /** The GraphQL server, without HTTP: what the HTTP front and `executeOperation` tests share. */
@@ -44,10 +48,12 @@ export interface RunningApp {
 }
 
 /**
- * Apollo behind the HTTP front, on an open database, with the webhook delivery worker (unless
- * WEBHOOK_WORKER=false). Stopping it leaves the database open.
+ * Apollo behind the HTTP front, on an open database, with subscriptions over WebSocket on the same
+ * port and the webhook delivery worker (unless WEBHOOK_WORKER=false). `embedded` says the database
+ * is the embedded one, which cannot LISTEN (see deal-event.listener.ts). Stopping it leaves the
+ * database open.
  */
-export async function startApp(config: Config, db: DataSource): Promise<RunningApp> {
+export async function startApp(config: Config, db: DataSource, { embedded = false }: { embedded?: boolean } = {}): Promise<RunningApp> {
   idempotency.ttlMs = config.idempotencyKeyTtlHours * 3_600_000;
   webhookUrlPolicy.allowPrivate = config.webhooks.allowPrivate;
   const apollo = await createApolloServer(config);
@@ -65,12 +71,23 @@ export async function startApp(config: Config, db: DataSource): Promise<RunningA
     await apollo.stop();
     throw error;
   }
+  const hub = new DealEventHub(db);
+  const feed = await startDealEventFeed(db, { embedded }, (ref) => hub.publish(ref));
+  dealEventSubscriptions.hub = hub;
+  const websocket = startWebSocketServer(http.server, {
+    schema: await getSchema(),
+    db,
+    formatError: createErrorFormatter({ development: config.nodeEnv === "development" }),
+  });
   const worker: WebhookWorker | null = config.webhooks.worker ? startWebhookWorker(db, config.webhooks) : null;
   return {
     url: http.url,
     apollo,
     async stop() {
       await worker?.stop();
+      await websocket.close();
+      await feed.stop();
+      if (dealEventSubscriptions.hub === hub) dealEventSubscriptions.hub = null;
       await http.close();
       await apollo.stop();
     },

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const db = await openDatabase(config);
   const demo = config.seedDemo ? await ensureDemo(db.dataSource, config.dataDir) : null;
-  const app = await startApp(config, db.dataSource);
+  const app = await startApp(config, db.dataSource, { embedded: db.embedded });
 
   console.log(`dealgraph is running on ${db.embedded ? `the embedded database in ${config.dataDir}` : "DATABASE_URL"}`);
   console.log(`GraphQL: ${app.url}`);

@@ -1,10 +1,11 @@
 import "reflect-metadata";
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
-import { buildSchema } from "type-graphql";
+import { buildSchema, PubSub } from "type-graphql";
 import { validateArgs } from "./core/graphql/validate-args";
 import { DealShareResolver } from "./modules/deal/deal-share.resolver";
 import { DealStageChangeResolver, PipelineDealResolver } from "./modules/deal/deal.resolver";
 import { FacilitatorResolver } from "./modules/deal/facilitator.resolver";
+import { DealEventResolver } from "./modules/events/deal-event.resolver";
 import { CompanyResolver } from "./modules/company/company.resolver";
 import { OpportunityResolver } from "./modules/opportunity/opportunity.resolver";
 import { PersonResolver } from "./modules/person/person.resolver";
@@ -31,13 +32,27 @@ export const resolvers = [
   FacilitatorResolver,
   WebhookEndpointResolver,
   WebhookDeliveryResolver,
+  DealEventResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 
+/**
+ * type-graphql insists on a PubSub as soon as there is a subscription, but dealEvents brings its
+ * own `subscribe` (the hub, deal-event.hub.ts) and names no topics, so it is never asked.
+ */
+const NO_TOPICS: PubSub = {
+  publish() {
+    throw new Error("Subscriptions here are fed by the deal event hub, not by topics.");
+  },
+  subscribe() {
+    throw new Error("Subscriptions here are fed by the deal event hub, not by topics.");
+  },
+};
+
 /** The schema, built once per process. Every argument is validated before its resolver runs. */
 export function getSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers, validateFn: validateArgs });
+  built ??= buildSchema({ resolvers, validateFn: validateArgs, pubSub: NO_TOPICS });
   return built;
 }
 

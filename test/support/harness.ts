@@ -43,7 +43,9 @@ export function useTestService({ webhooks = {} }: { webhooks?: Partial<WebhookCo
     const config = loadConfig({});
     // The webhook worker runs only where a test file asks for it.
     const webhookConfig = { ...config.webhooks, worker: false, ...webhooks };
-    const app = await startApp({ ...config, nodeEnv: "test", port: 0, host: "127.0.0.1", exposeSqlStats: true, webhooks: webhookConfig }, service.db);
+    const app = await startApp({ ...config, nodeEnv: "test", port: 0, host: "127.0.0.1", exposeSqlStats: true, webhooks: webhookConfig }, service.db, {
+      embedded: process.env.DEALGRAPH_TEST_EMBEDDED === "true",
+    });
     service.url = app.url;
     service.apollo = app.apollo;
     service.stop = app.stop;

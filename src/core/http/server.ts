@@ -25,6 +25,8 @@ export interface HttpServerOptions {
 
 export interface RunningHttpServer {
   url: string;
+  /** For what shares the port, such as the WebSocket server (websocket.ts). */
+  server: http.Server;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const host = options.host === "0.0.0.0" || options.host === "::" ? "localhost" : options.host;
   return {
     url: `http://${host}:${port}/graphql`,
+    server,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
