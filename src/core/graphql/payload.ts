@@ -4,13 +4,13 @@ import { ClassType, Field, ObjectType } from "type-graphql";
 export function PayloadType<T extends object>(dataType: ClassType<T>) {
   @ObjectType()
   abstract class Payload {
-    @Field()
+    @Field({ description: "True: a mutation that fails answers errors instead." })
     success: boolean;
 
-    @Field()
+    @Field({ description: "What was done, for people." })
     message: string;
 
-    @Field(() => dataType)
+    @Field(() => dataType, { description: "What the mutation wrote, as it is now." })
     data: T;
   }
   return Payload;

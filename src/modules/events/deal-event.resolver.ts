@@ -22,7 +22,7 @@ export class DealEvent {
   @Field(() => ID, { description: "The event's id: the same as the idempotency-key of its webhook deliveries." })
   id: string;
 
-  @Field(() => DealEventKind)
+  @Field(() => DealEventKind, { description: "What happened." })
   kind: DealEventKind;
 
   @Field({ description: "When the write that made the event committed its statement." })

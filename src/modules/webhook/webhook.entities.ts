@@ -9,7 +9,7 @@ export class WebhookEndpoint {
   @PrimaryColumn("uuid")
   organizationId: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The endpoint's id." })
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
@@ -21,7 +21,7 @@ export class WebhookEndpoint {
   @Column("text", { array: true })
   events: DealEventKind[];
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "What the endpoint is for, for people." })
   @Column("text", { nullable: true })
   description: string | null;
 
@@ -44,11 +44,11 @@ export class WebhookEndpoint {
   @Column("timestamptz", { nullable: true })
   failingSince: Date | null;
 
-  @Field()
+  @Field({ description: "When the endpoint was registered." })
   @CreateDateColumn({ type: "timestamptz" })
   createdAt: Date;
 
-  @Field()
+  @Field({ description: "When the endpoint was last changed (its secret rolled included)." })
   @UpdateDateColumn({ type: "timestamptz" })
   updatedAt: Date;
 }
@@ -60,6 +60,7 @@ export enum WebhookDeliveryStatus {
 }
 registerEnumType(WebhookDeliveryStatus, {
   name: "WebhookDeliveryStatus",
+  description: "Where a webhook delivery stands.",
   valuesConfig: {
     PENDING: { description: "Not delivered yet: waiting for its next attempt (or for the deal's earlier events)." },
     DELIVERED: { description: "The endpoint answered 2xx." },
@@ -73,11 +74,11 @@ export class WebhookDelivery {
   @PrimaryColumn("uuid")
   organizationId: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The delivery's id." })
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The endpoint the event goes to." })
   @Column("uuid")
   endpointId: string;
 
@@ -85,18 +86,18 @@ export class WebhookDelivery {
   @Column("uuid")
   eventId: string;
 
-  @Field(() => DealEventKind)
+  @Field(() => DealEventKind, { description: "What happened: the event's kind." })
   @Column("text")
   eventKind: DealEventKind;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The deal the event is about." })
   @Column("uuid")
   dealId: string;
 
   @Column("bigint")
   eventPosition: string;
 
-  @Field(() => WebhookDeliveryStatus)
+  @Field(() => WebhookDeliveryStatus, { description: "PENDING until the endpoint answers 2xx (DELIVERED) or 24 hours of retries run out (FAILED)." })
   @Column("text")
   status: WebhookDeliveryStatus;
 
@@ -135,14 +136,14 @@ export class WebhookAttempt {
   @PrimaryColumn("uuid")
   organizationId: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The attempt's id." })
   @PrimaryGeneratedColumn("uuid")
   id: string;
 
   @Column("uuid")
   deliveryId: string;
 
-  @Field()
+  @Field({ description: "When the POST was sent." })
   @Column("timestamptz")
   attemptedAt: Date;
 
@@ -154,7 +155,7 @@ export class WebhookAttempt {
   @Column("integer", { nullable: true })
   responseCode: number | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Why the attempt failed (the status answered, a timeout, a connection error); null when it succeeded." })
   @Column("text", { nullable: true })
   error: string | null;
 

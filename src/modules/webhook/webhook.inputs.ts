@@ -24,7 +24,7 @@ export class CreateWebhookEndpointArgs extends MutationInput {
 
 @ArgsType()
 export class UpdateWebhookEndpointArgs extends MutationInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The webhook endpoint's id." })
   @IsUUID("all", { message: "id must be a UUID" })
   id: string;
 
@@ -57,7 +57,7 @@ export class UpdateWebhookEndpointArgs extends MutationInput {
 
 @ArgsType()
 export class WebhookEndpointIdArgs extends MutationInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The webhook endpoint's id." })
   @IsUUID("all", { message: "id must be a UUID" })
   id: string;
 }
