@@ -99,6 +99,14 @@ describe("deal events in the outbox", () => {
     expect(announced.map((e) => e.kind)).toEqual(["deal.created", "deal.updated"]);
   });
 
+  it("records one deal.created for a create retried with its idempotency key", async () => {
+    const first = await referral({ idempotencyKey: "events-retry" });
+    const again = await referral({ idempotencyKey: "events-retry" });
+    expect(again.id).toBe(first.id);
+    expect(await kindsOf(first.id)).toEqual(["deal.created"]);
+    expect(announced.map((e) => e.kind)).toEqual(["deal.created"]);
+  });
+
   it("records nothing for a patch that changes nothing", async () => {
     const deal = await referral({ name: "Same" });
     await call(UPDATE_REFERRAL, { id: deal.id, input: { name: "Same" } });

@@ -35,10 +35,10 @@ describe("webhooks", () => {
     outsider = await createTenant(service.db);
     seekerId = (await createPerson(service.db, me.organizationId, { companyId: (await createCompany(service.db, me.organizationId)).id })).id;
     providerId = (await createPerson(service.db, me.organizationId, { companyId: (await createCompany(service.db, me.organizationId)).id })).id;
-    // /flaky fails each event's first two attempts; /down always fails; /slow-start fails deal.created once.
+    // /flaky fails each event's first two attempts; /down… always fails; /first-fails fails deal.created once.
     receiver = await startReceiver(({ path, tries, body }) => {
       if (path === "/flaky") return tries < 2 ? 500 : 200;
-      if (path === "/down") return 503;
+      if (path.startsWith("/down")) return 503;
       if (path === "/first-fails") return JSON.parse(body).type === "deal.created" && tries === 0 ? 500 : 204;
       return 200;
     });
@@ -191,23 +191,37 @@ describe("webhooks", () => {
       await off(data.id);
     });
 
-    it("gives a delivery up after its retry window, and turns off an endpoint that has failed for 3 days", async () => {
-      const { data } = await endpoint("/down", ["DEAL_CREATED"]);
+    it("gives a delivery up once its retry window has passed", async () => {
+      const { data } = await endpoint("/down-window", ["DEAL_CREATED"]);
       const deal = await referral();
       await waitFor(async () => (await deliveries(data.id))[0]?.attemptCount >= 2, "two failed attempts");
-      // As if the event were 24 hours old and the endpoint had been failing for 3 days.
+      // As if the event were 25 hours old: the next failure is the last.
       await service.db.query(`UPDATE webhook_delivery SET created_at = now() - interval '25 hours' WHERE endpoint_id = $1`, [data.id]);
-      await service.db.query(`UPDATE webhook_endpoint SET failing_since = now() - interval '73 hours' WHERE id = $1`, [data.id]);
       const [failed] = await waitFor(async () => {
         const list = await deliveries(data.id);
         return list[0]?.status === "FAILED" && list;
       }, "the delivery to fail");
       expect(failed).toMatchObject({ dealId: deal.id, nextAttempt: null, lastResponseCode: 503, lastError: "answered HTTP 503" });
       expect(failed.completedAt).not.toBeNull();
+      expect(failed.attempts.at(-1)).toMatchObject({ succeeded: false, responseCode: 503, nextAttemptAt: null });
       const [state] = (await call(ENDPOINTS)).webhookEndpoints.filter((e: { id: string }) => e.id === data.id);
-      expect(state.enabled).toBe(false);
+      expect(state).toMatchObject({ enabled: true, disabledReason: null });
+      await off(data.id);
+    });
+
+    it("turns off an endpoint that has failed every delivery for 3 days, and says so", async () => {
+      const { data } = await endpoint("/down-days", ["DEAL_CREATED"]);
+      await referral();
+      await waitFor(async () => (await deliveries(data.id))[0]?.attemptCount >= 1, "a failed attempt");
+      // As if it had been failing for 73 hours: the next failure turns it off.
+      await service.db.query(`UPDATE webhook_endpoint SET failing_since = now() - interval '73 hours' WHERE id = $1`, [data.id]);
+      const state = await waitFor(async () => {
+        const [found] = (await call(ENDPOINTS)).webhookEndpoints.filter((e: { id: string }) => e.id === data.id);
+        return !found.enabled && found;
+      }, "the endpoint to be turned off");
       expect(state.disabledReason).toMatch(/^Turned off: every delivery failed since \d{4}-\d\d-\d\dT/);
-      // Turning it on again starts afresh.
+      // Its delivery waits, pending, for the endpoint to be turned on again, which starts it afresh.
+      expect((await deliveries(data.id))[0].status).toBe("PENDING");
       const again = (await call(UPDATE_ENDPOINT, { id: data.id, enabled: true })).updateWebhookEndpoint.data;
       expect(again).toMatchObject({ enabled: true, disabledReason: null });
       await off(data.id);

@@ -58,7 +58,9 @@ export function startWebhookWorker(db: DataSource, config: WebhookConfig): Webho
       let claimed: ClaimedDelivery[] = [];
       try {
         claimed = await claim(db, leaseMs);
-        await Promise.all(claimed.map((delivery) => deliver(db, config, delivery)));
+        const results = await Promise.allSettled(claimed.map((delivery) => deliver(db, config, delivery)));
+        // An attempt whose result could not be recorded is tried again when its lease runs out.
+        for (const result of results) if (result.status === "rejected") throw result.reason;
       } catch (error) {
         if (running) console.error("[dealgraph] webhook worker:", error instanceof Error ? error.message : error);
       }
@@ -162,7 +164,11 @@ async function post(config: WebhookConfig, delivery: ClaimedDelivery): Promise<A
   const started = Date.now();
   const done = (partial: Omit<AttemptResult, "durationMs">): AttemptResult => ({ ...partial, durationMs: Date.now() - started });
   // Checked again at every attempt: the name may resolve elsewhere since the endpoint was saved.
-  const problem = await urlProblem(delivery.url, config);
+  // The lookup counts against the attempt's time like the request does.
+  const problem = await Promise.race([
+    urlProblem(delivery.url, config),
+    new Promise<string>((resolve) => setTimeout(() => resolve(`the host was not resolved within ${config.timeoutMs} ms`), config.timeoutMs).unref()),
+  ]);
   if (problem) return done({ succeeded: false, responseCode: null, error: problem });
   const message = eventMessage({ ...delivery.event, deal: delivery.event.deal, details: delivery.event.details });
   const body = JSON.stringify(message);
