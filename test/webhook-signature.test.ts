@@ -1,4 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 import { signatureHeader, verifySignature } from "../src/modules/webhook/webhook.signature";
 import { isPrivateAddress, urlProblem } from "../src/modules/webhook/webhook.url";
 
@@ -23,6 +25,12 @@ describe("webhook signatures", () => {
   it("signs t.body with HMAC-SHA256, in Stripe's t=…,v1=… form", () => {
     const expected = createHmac("sha256", secret).update(`${now}.${body}`).digest("hex");
     expect(signatureHeader(secret, body, now)).toBe(`t=${now},v1=${expected}`);
+  });
+
+  it("is checked here by the very function the README shows", () => {
+    const functionIn = (file: string) => /^function verifyDealgraphSignature[\s\S]*?^}$/m.exec(fs.readFileSync(path.join(__dirname, "..", file), "utf8"))?.[0];
+    expect(functionIn("README.md")).toBeDefined();
+    expect(functionIn("README.md")).toBe(functionIn("test/webhook-signature.test.ts"));
   });
 
   it("is accepted by the README's receiver check, and by verifySignature", () => {

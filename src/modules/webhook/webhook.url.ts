@@ -55,14 +55,13 @@ export async function urlProblem(url: string, policy: UrlPolicy): Promise<string
   if (url.length > 2000) return "url must be at most 2000 characters";
   if (policy.allowPrivate) return null;
   const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
+  const refused = "url must not point to a private or loopback address (set WEBHOOK_ALLOW_PRIVATE=true to allow it)";
+  if (host === "localhost" || host.endsWith(".localhost")) return refused;
   let addresses: string[];
   try {
     addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((entry) => entry.address);
   } catch {
     return `url's host ${host} could not be resolved`;
   }
-  if (host === "localhost" || addresses.some(isPrivateAddress)) {
-    return "url must not point to a private or loopback address (set WEBHOOK_ALLOW_PRIVATE=true to allow it)";
-  }
-  return null;
+  return addresses.some(isPrivateAddress) ? refused : null;
 }
