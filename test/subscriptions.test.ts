@@ -166,6 +166,13 @@ describe("dealEvents subscriptions over graphql-ws", () => {
     }
   }, 60_000);
 
+  it("says where to send the subscription when it comes over HTTP", async () => {
+    const result = await service.http(`subscription { dealEvents { id } }`, {}, { key: me.apiKey });
+    expect(result.body.errors).toEqual([
+      expect.objectContaining({ message: expect.stringContaining("send it over WebSocket"), extensions: { code: "BAD_USER_INPUT" } }),
+    ]);
+  });
+
   it("refuses a connection without a valid API key", async () => {
     const closed = await new Promise<{ code: number; reason: string }>((resolve) => {
       const client = createClient({

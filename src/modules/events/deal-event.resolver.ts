@@ -3,7 +3,7 @@ import { Args, ArgsType, Ctx, Field, FieldResolver, ID, ObjectType, Resolver, Ro
 import { EntityManager } from "typeorm";
 import type { Context } from "../../core/context/context";
 import { entityFromColumns } from "../../core/db/hydrate";
-import { InputError, required } from "../../core/errors/errors";
+import { AppError, ErrorCode, InputError, required } from "../../core/errors/errors";
 import { createLoaders } from "../../core/loaders/loaders";
 import { DealKind } from "../deal/deal.enums";
 import { PipelineDeal } from "../deal/pipeline-deal.entity";
@@ -59,7 +59,7 @@ export class DealEventResolver {
       "Only events of deals you can see at the moment of the event are sent.",
     subscribe: ({ args, context }) => {
       const { hub } = dealEventSubscriptions;
-      if (!hub) throw new Error("Subscriptions are served over WebSocket only.");
+      if (!hub) throw overHttp();
       const { pipeline, dealId } = args as DealEventsArgs;
       if (dealId && !isUUID(dealId)) throw new InputError([{ path: "dealId", message: "dealId must be a UUID", constraint: "isUUID" }]);
       return hub.subscribe({
@@ -69,7 +69,9 @@ export class DealEventResolver {
       });
     },
   })
-  dealEvents(@Root() row: DealEventRow, @Args() _args: DealEventsArgs, @Ctx() ctx: Context): DealEvent {
+  dealEvents(@Root() row: DealEventRow | undefined, @Args() _args: DealEventsArgs, @Ctx() ctx: Context): DealEvent {
+    // Sent over HTTP, Apollo runs the subscription once, as a query with no event.
+    if (!row) throw overHttp();
     // One subscription lives long: each event reads relations afresh, not from the last event's loaders.
     ctx.loaders = createLoaders(ctx.db, ctx.viewer);
     return dealEventOf(ctx.db, row);
@@ -94,6 +96,13 @@ export class DealEventResolver {
   workspace(@Root() event: DealEvent, @Ctx() { loaders }: Context): Workspace | null | Promise<Workspace | null> {
     return event.workspaceId ? loaders.workspace.get(event.workspaceId) : null;
   }
+}
+
+function overHttp(): AppError {
+  return new AppError(
+    ErrorCode.BAD_USER_INPUT,
+    "dealEvents is a subscription: send it over WebSocket (the graphql-ws protocol) to /graphql, with the API key in connectionParams.",
+  );
 }
 
 /** The GraphQL event of an outbox row; its deal is the row the write left, as an entity. */
