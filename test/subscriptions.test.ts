@@ -8,6 +8,7 @@ import { startServiceProcess, stopProcess } from "./support/service-process";
 
 const CREATE_REFERRAL = `mutation ($input: CreateReferralOpportunityInput!) { createReferralOpportunity(input: $input) { data { id } } }`;
 const UPDATE_REFERRAL = `mutation ($id: ID!, $input: UpdateReferralOpportunityInput!) { updateReferralOpportunity(id: $id, input: $input) { data { id } } }`;
+const CREATE_OPPORTUNITY = `mutation ($input: CreateOpportunityInput!) { createOpportunity(input: $input) { data { id } } }`;
 const SHARE = `mutation ($id: ID!, $w: ID!) { shareDeal(dealId: $id, workspaceId: $w) { data { id } } }`;
 const UNSHARE = `mutation ($id: ID!, $w: ID!) { unshareDeal(dealId: $id, workspaceId: $w) { data { id } } }`;
 const DEAL_EVENTS = `subscription ($pipeline: Pipeline, $dealId: ID) {
@@ -91,9 +92,11 @@ describe("dealEvents subscriptions over graphql-ws", () => {
     await call(UPDATE_REFERRAL, { id: shared, input: { name: "Shared, renamed" } });
     await call(UNSHARE, { id: shared, w: strangerWorkspace }); // and from now on no longer
     await call(UPDATE_REFERRAL, { id: shared, input: { name: "Unshared, renamed" } });
+    const outsiders = await referral(outsider);
+    // Last, a deal both of us see: one subscription gets events in commit order, so once it has
+    // arrived, nothing committed before it can still come.
     const sentinel = await referral();
     await call(SHARE, { id: sentinel, w: strangerWorkspace });
-    const outsiders = await referral(outsider);
 
     await waitFor(() => mine.ofDeal(sentinel).includes("DEAL_SHARED"), "my sentinel");
     await waitFor(() => theirs.ofDeal(sentinel).includes("DEAL_SHARED"), "the stranger's sentinel");
@@ -102,7 +105,6 @@ describe("dealEvents subscriptions over graphql-ws", () => {
     expect(mine.ofDeal(local)).toEqual(["DEAL_CREATED", "DEAL_UPDATED"]);
     expect(mine.ofDeal(shared)).toEqual(["DEAL_CREATED", "DEAL_SHARED", "DEAL_UPDATED", "DEAL_UNSHARED", "DEAL_UPDATED"]);
     expect(mine.ofDeal(outsiders)).toEqual([]);
-    // Events go out in commit order on one subscription, so after the sentinel nothing earlier can still come.
     expect(theirs.received.map((e) => [e.deal.id, e.kind])).toEqual([
       [shared, "DEAL_SHARED"],
       [shared, "DEAL_UPDATED"],
@@ -142,10 +144,16 @@ describe("dealEvents subscriptions over graphql-ws", () => {
     const referrals = await subscribe(me, { pipeline: "REFERRAL" });
     await call(UPDATE_REFERRAL, { id: second, input: { name: "Second" } });
     await call(UPDATE_REFERRAL, { id: first, input: { name: "First" } });
-    await waitFor(() => oneDeal.received.length === 1 && referrals.received.length === 2, "the events");
-    expect(oneDeal.received.map((e) => e.deal.id)).toEqual([first]);
-    expect(referrals.received.map((e) => e.deal.id)).toEqual([second, first]);
-    expect(sales.received).toEqual([]);
+    // Then a sales opportunity, which only the SALES subscription takes: once it has arrived there,
+    // the referral events before it would have too.
+    const customerId = (await createCompany(service.db, me.organizationId)).id;
+    const opportunity = (await call(CREATE_OPPORTUNITY, { input: { customerId, title: "Roof", pipelineType: "RETROFIT" } })).createOpportunity.data.id;
+    // And the first deal once more, for the other two to have something after the opportunity.
+    await call(UPDATE_REFERRAL, { id: first, input: { name: "First again" } });
+    await waitFor(() => oneDeal.received.length === 2 && referrals.received.length === 3 && sales.received.length === 1, "the events");
+    expect(oneDeal.received.map((e) => e.deal.id)).toEqual([first, first]);
+    expect(referrals.received.map((e) => e.deal.id)).toEqual([second, first, first]);
+    expect(sales.received.map((e) => [e.deal.id, e.kind])).toEqual([[opportunity, "DEAL_CREATED"]]);
   });
 
   const realPostgres = process.env.DEALGRAPH_TEST_EMBEDDED !== "true";
