@@ -73,9 +73,11 @@ describe("webhook delivery across service processes", () => {
         await service.db.query(`SELECT id FROM deal_event WHERE organization_id = $1 AND deal_id = ANY($2) ORDER BY position`, [me.organizationId, deals])
       ).map((row: { id: string }) => row.id);
       expect(eventIds).toHaveLength(200);
-      await waitFor(() => new Set(receiver.received.map((r) => r.headers["idempotency-key"])).size === 200, "200 deliveries", 60_000);
-      // Give a duplicate time to show up, if there were one.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      const deliveries = () =>
+        service.db.query(`SELECT status, attempts FROM webhook_delivery WHERE organization_id = $1 AND deal_id = ANY($2)`, [me.organizationId, deals]);
+      await waitFor(async () => (await deliveries()).filter((d: { status: string }) => d.status === "delivered").length === 200, "200 deliveries", 60_000);
+      // Each delivery was claimed once (a claim counts an attempt), so no replica can still be sending one again.
+      expect((await deliveries()).map((d: { attempts: number }) => d.attempts)).toEqual(Array(200).fill(1));
       const keys = receiver.received.map((r) => r.headers["idempotency-key"]);
       expect(keys).toHaveLength(200);
       expect(new Set(keys)).toEqual(new Set(eventIds));
@@ -112,7 +114,11 @@ describe("webhook delivery across service processes", () => {
       await waitFor(() => receiver.accepted("/killed").some((m) => m.type === "deal.updated"), "the deliveries after the restart", 30_000);
       // The held attempt answered a dead connection; the restarted replica sends that event again, then the next one.
       expect(receiver.accepted("/killed").map((m) => m.type)).toEqual(["deal.created", "deal.created", "deal.updated"]);
-      const rows = await service.db.query(`SELECT status, attempts FROM webhook_delivery WHERE deal_id = $1 ORDER BY event_position`, [deal]);
+      // The receiver has answered; the replica records the result right after.
+      const rows = await waitFor(async () => {
+        const found = await service.db.query(`SELECT status, attempts FROM webhook_delivery WHERE deal_id = $1 ORDER BY event_position`, [deal]);
+        return found.every((row: { status: string }) => row.status !== "pending") && found;
+      }, "the deliveries to be recorded");
       expect(rows).toEqual([
         { status: "delivered", attempts: 2 },
         { status: "delivered", attempts: 1 },
