@@ -1,3 +1,4 @@
+import { AsyncResource } from "node:async_hooks";
 import { DataSource } from "typeorm";
 import { Viewer } from "../../core/auth/viewer";
 import { visibleToMembersOf } from "../deal/visibility";
@@ -33,6 +34,17 @@ export class DealEventHub {
   private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly db: DataSource) {}
+
+  /**
+   * Hands a committed event to the subscribers that may see it, after the events before it.
+   * Bound to the context the hub was made in: an event announced inside a request (the embedded
+   * database's in-process feed) must not have its statement counted as the request's.
+   */
+  readonly publish: (ref: DealEventRef) => void = AsyncResource.bind((ref: DealEventRef) => {
+    this.queue = this.queue
+      .then(() => this.dispatch(ref))
+      .catch((error) => console.error("[dealgraph] deal event subscriptions:", error instanceof Error ? error.message : error));
+  });
 
   /** The events `filter` asks for, as they commit, until the iterator is returned (the client unsubscribes). */
   subscribe(filter: DealEventFilter): AsyncIterableIterator<DealEventRow> {
@@ -82,14 +94,6 @@ export class DealEventHub {
     let size = 0;
     for (const set of this.subscribers.values()) size += set.size;
     return size;
-  }
-
-  /** Hands a committed event to the subscribers that may see it, after the events before it. */
-  publish(ref: DealEventRef): void {
-    this.queue = this.queue.then(
-      () => this.dispatch(ref),
-      () => this.dispatch(ref),
-    ).catch((error) => console.error("[dealgraph] deal event subscriptions:", error instanceof Error ? error.message : error));
   }
 
   /** Waits for the events handed over so far to be dispatched. */

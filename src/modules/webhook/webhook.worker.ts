@@ -48,14 +48,20 @@ export interface WebhookWorker {
 export function startWebhookWorker(db: DataSource, config: WebhookConfig): WebhookWorker {
   let running = true;
   let wake: (() => void) | null = null;
+  // Events committed while the worker is busy: it looks again at once instead of sleeping.
+  let committedMeanwhile = false;
   // Only resolves a promise the loop awaits: the loop's statements stay outside the request that committed.
-  const unsubscribe = committedEvents.subscribe(() => wake?.());
+  const unsubscribe = committedEvents.subscribe(() => {
+    committedMeanwhile = true;
+    wake?.();
+  });
   // Longer than an attempt can take (its timeout) with time to record it, so a live attempt keeps its delivery.
   const leaseMs = config.timeoutMs * 2 + 1_000;
 
   const loop = (async () => {
     while (running) {
       let claimed: ClaimedDelivery[] = [];
+      committedMeanwhile = false;
       try {
         claimed = await claim(db, leaseMs);
         const results = await Promise.allSettled(claimed.map((delivery) => deliver(db, config, delivery)));
@@ -64,7 +70,7 @@ export function startWebhookWorker(db: DataSource, config: WebhookConfig): Webho
       } catch (error) {
         if (running) console.error("[dealgraph] webhook worker:", error instanceof Error ? error.message : error);
       }
-      if (claimed.length === BATCH || !running) continue;
+      if (claimed.length === BATCH || committedMeanwhile || !running) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, config.pollMs);
         wake = () => {
