@@ -168,6 +168,26 @@ describe("deal events in the outbox", () => {
     expect(announced.map((e) => e.kind)).toEqual(["deal.created", "deal.shared", "deal.unshared"]);
   });
 
+  it("records the same events for the REST routes, which run the same commands", async () => {
+    const base = service.url.replace(/\/graphql$/, "");
+    const send = async (method: string, path: string, body: unknown) => {
+      const response = await fetch(base + path, {
+        method,
+        headers: { "content-type": "application/json", authorization: `Bearer ${me.apiKey}` },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBeLessThan(300);
+      return (await response.json()) as { data: { id: string } };
+    };
+    const { data } = await send("POST", "/api/referral-opps", { seekerId, providerId, expectedValue: 5 });
+    await send("PATCH", `/api/referral-opps/${data.id}`, { expectedValue: 6 });
+    const events = await eventsOf(data.id);
+    expect(events.map((e) => [e.type, e.data.changedFields])).toEqual([
+      ["deal.created", undefined],
+      ["deal.updated", ["expectedValue"]],
+    ]);
+  });
+
   it("records no event, and announces none, when the write's transaction fails after it", async () => {
     const deal = await referral();
     announced = [];
