@@ -50,7 +50,9 @@ export class SqlRecorder {
     await db.initialize();
     // After initialize(), which replaces the subscriber list with the configured ones (none).
     db.subscribers.push(subscriber);
-    const config = { ...loadConfig({}), nodeEnv: "production", port: 0, host: "127.0.0.1", exposeSqlStats: true };
+    const defaults = loadConfig({});
+    // No webhook worker: its statements would be recorded with the requests'.
+    const config = { ...defaults, nodeEnv: "production", port: 0, host: "127.0.0.1", exposeSqlStats: true, webhooks: { ...defaults.webhooks, worker: false } };
     // The recorder's own requests are not what the bench reports on: no request log lines.
     const app = await startApp(config, db, { logger: silentLogger }).catch(async (error) => {
       await db.destroy();

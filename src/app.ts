@@ -14,12 +14,18 @@ import { CorsPolicy } from "./core/http/cors";
 import { Lifecycle } from "./core/http/health";
 import { createRestRouter } from "./core/http/rest";
 import { RunningHttpServer, startHttpServer } from "./core/http/server";
-import { createLogger, Logger, silentLogger } from "./core/observability/logger";
+import { createLogger, Logger, setBackgroundLogger, silentLogger } from "./core/observability/logger";
 import { createMetrics, Metrics } from "./core/observability/metrics";
 import { RequestObserver } from "./core/observability/request-observer";
 import { idempotency } from "./modules/deal/deal-creation";
 import { referralOpenApi } from "./modules/referral/referral.openapi";
 import { referralRoutes } from "./modules/referral/referral.rest";
+import { webhookUrlPolicy } from "./modules/webhook/webhook.commands";
+import { startWebhookWorker, WebhookWorker } from "./modules/webhook/webhook.worker";
+import { startWebSocketServer } from "./core/http/websocket";
+import { DealEventHub } from "./modules/events/deal-event.hub";
+import { startDealEventFeed } from "./modules/events/deal-event.listener";
+import { dealEventSubscriptions } from "./modules/events/deal-event.resolver";
 import { getSchema } from "./schema";
 
 export interface ApolloOptions {
@@ -73,12 +79,20 @@ export interface RunningApp {
 export interface AppOptions {
   /** Where log lines go; by default a logger made from the config (LOG_LEVEL, LOG_FORMAT). */
   logger?: Logger;
+  /** The database is the embedded one, which cannot LISTEN (see deal-event.listener.ts). */
+  embedded?: boolean;
 }
 
-/** Apollo behind the HTTP front, on an open database. Stopping it leaves the database open. */
+/**
+ * Apollo behind the HTTP front, on an open database, with subscriptions over WebSocket on the same
+ * port and the webhook delivery worker (unless WEBHOOK_WORKER=false). Stopping it leaves the
+ * database open.
+ */
 export async function startApp(config: Config, db: DataSource, options: AppOptions = {}): Promise<RunningApp> {
   idempotency.ttlMs = config.idempotencyKeyTtlHours * 3_600_000;
+  webhookUrlPolicy.allowPrivate = config.webhooks.allowPrivate;
   const logger = options.logger ?? createLogger({ level: config.logLevel, pretty: config.logPretty });
+  setBackgroundLogger(logger);
   const metrics = createMetrics(db);
   const observer = new RequestObserver(logger, metrics);
   const apollo = await createApolloServer(config, { logger, plugins: [observer.plugin()] });
@@ -102,6 +116,15 @@ export async function startApp(config: Config, db: DataSource, options: AppOptio
     await apollo.stop();
     throw error;
   }
+  const hub = new DealEventHub(db);
+  const feed = await startDealEventFeed(db, { embedded: options.embedded ?? false }, (ref) => hub.publish(ref));
+  dealEventSubscriptions.hub = hub;
+  const websocket = startWebSocketServer(http.server, {
+    schema: await getSchema(),
+    db,
+    formatError: createErrorFormatter({ exposeErrors: config.exposeErrors }),
+  });
+  const worker: WebhookWorker | null = config.webhooks.worker ? startWebhookWorker(db, config.webhooks) : null;
   return {
     url: http.url,
     apollo,
@@ -109,7 +132,13 @@ export async function startApp(config: Config, db: DataSource, options: AppOptio
     metrics,
     lifecycle: http.lifecycle,
     async stop() {
-      await http.close();
+      // The drain begins at once (readiness answers 503 from here), while the background work stops.
+      const draining = http.close();
+      await worker?.stop();
+      await websocket.close();
+      await feed.stop();
+      if (dealEventSubscriptions.hub === hub) dealEventSubscriptions.hub = null;
+      await draining;
       await apollo.stop();
     },
   };

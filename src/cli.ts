@@ -7,6 +7,9 @@ import { Database, openDatabase, runMigrations } from "./core/db/database";
 import { AppError, InputError } from "./core/errors/errors";
 import { adminQueries } from "./modules/admin/admin.queries";
 import { adminService } from "./modules/admin/admin.service";
+import { webhookCommands, webhookUrlPolicy } from "./modules/webhook/webhook.commands";
+import { isUUID } from "class-validator";
+import { WebhookEndpoint } from "./modules/webhook/webhook.entities";
 import { printedPossibleTypes, printedSchema } from "./schema";
 
 const USAGE = `Usage: npm run cli -- <command> [--flags]
@@ -21,6 +24,13 @@ const USAGE = `Usage: npm run cli -- <command> [--flags]
   list-workspaces  --org ORG_ID
   list-users       --org ORG_ID
   list-keys        --org ORG_ID | --user USER_ID   (prefixes and dates; never a key)
+  create-webhook   --org ORG_ID --url URL --events deal.created,deal.updated,... [--description D]
+                   (prints the signing secret: the only time it is shown)
+  update-webhook   --org ORG_ID --id ENDPOINT_ID [--url URL] [--events ...] [--description D] [--enabled true|false]
+  delete-webhook   --org ORG_ID --id ENDPOINT_ID
+  roll-webhook-secret --org ORG_ID --id ENDPOINT_ID      (prints the new secret)
+  list-webhooks    --org ORG_ID
+  webhook-deliveries --org ORG_ID --id ENDPOINT_ID [--first N]
   migrate          run pending migrations
   print-schema     print the GraphQL schema (SDL)
   print-openapi    print the OpenAPI document of the REST routes (JSON)
@@ -38,6 +48,12 @@ const OPTIONS = {
   user: { type: "string" },
   key: { type: "string" },
   days: { type: "string" },
+  id: { type: "string" },
+  url: { type: "string" },
+  events: { type: "string" },
+  description: { type: "string" },
+  enabled: { type: "string" },
+  first: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -59,6 +75,12 @@ const COMMAND_FLAGS: Record<string, Array<keyof typeof OPTIONS>> = {
   "print-schema": [],
   "print-possible-types": [],
   "print-openapi": [],
+  "create-webhook": ["org", "url", "events", "description"],
+  "update-webhook": ["org", "id", "url", "events", "description", "enabled"],
+  "delete-webhook": ["org", "id"],
+  "roll-webhook-secret": ["org", "id"],
+  "list-webhooks": ["org"],
+  "webhook-deliveries": ["org", "id", "first"],
 };
 
 const COMMANDS: Record<string, (db: DataSource, f: Flags) => Promise<unknown>> = {
@@ -74,8 +96,46 @@ const COMMANDS: Record<string, (db: DataSource, f: Flags) => Promise<unknown>> =
   "list-workspaces": (db, f) => adminQueries.listWorkspaces(db, { org: f.org }),
   "list-users": (db, f) => adminQueries.listUsers(db, { org: f.org }),
   "list-keys": (db, f) => adminQueries.listKeys(db, { org: f.org, user: f.user }),
+  "create-webhook": async (db, f) => {
+    const { endpoint, secret } = await webhookCommands.create(db.manager, organization(f), {
+      url: f.url,
+      events: list(f.events),
+      description: f.description,
+    });
+    return { ...shown(endpoint), secret };
+  },
+  "update-webhook": async (db, f) =>
+    shown(await webhookCommands.update(db.manager, organization(f), {
+      id: f.id,
+      url: f.url,
+      events: f.events === undefined ? undefined : list(f.events),
+      description: f.description,
+      enabled: f.enabled === undefined ? undefined : f.enabled === "true" ? true : f.enabled === "false" ? false : f.enabled,
+    })),
+  "delete-webhook": async (db, f) => shown(await webhookCommands.delete(db.manager, organization(f), { id: f.id })),
+  "roll-webhook-secret": async (db, f) => {
+    const { endpoint, secret } = await webhookCommands.rollSecret(db.manager, organization(f), { id: f.id });
+    return { ...shown(endpoint), secret };
+  },
+  "list-webhooks": async (db, f) => (await webhookCommands.list(db.manager, organization(f))).map(shown),
+  "webhook-deliveries": (db, f) =>
+    webhookCommands.deliveries(db.manager, organization(f), { endpointId: f.id, ...(f.first === undefined ? {} : { first: Number(f.first) }) }),
   migrate: async (db) => ({ applied: await runMigrations(db) }),
 };
+
+/** An endpoint as the CLI prints it: never its secret, which only create and roll print, once. */
+function shown({ secret: _secret, ...endpoint }: WebhookEndpoint): Omit<WebhookEndpoint, "secret"> {
+  return endpoint;
+}
+
+/** --org, which the webhook commands need to be an organization's id. */
+function organization(f: Flags): string {
+  if (!f.org || !isUUID(f.org)) throw new InputError([{ path: "org", message: "--org must be an organization id (a UUID)", constraint: "isUUID" }]);
+  return f.org.toLowerCase();
+}
+
+/** A comma-separated flag as a list (an absent one as an empty list, which the command refuses by name). */
+const list = (value: string | undefined) => (value ?? "").split(",").map((item) => item.trim()).filter(Boolean);
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -128,6 +188,7 @@ export async function runCli(
   const run = COMMANDS[command];
   if (!run) return fail(`Unknown command "${command}".\n\n${USAGE}`, 2);
 
+  webhookUrlPolicy.allowPrivate = loadConfig().webhooks.allowPrivate;
   const db = await open({ migrate: command !== "migrate" });
   try {
     const result = await run(db.dataSource, parsed.values as Flags);

@@ -39,6 +39,27 @@ export interface Config {
   maxBodyBytes: number;
   /** Failed authentications allowed per client address before 429, and how fast they refill. */
   authThrottle: AuthThrottleSettings;
+  webhooks: WebhookConfig;
+}
+
+/** Webhook delivery (see webhook.worker.ts). */
+export interface WebhookConfig {
+  /** Run the delivery worker in this process (WEBHOOK_WORKER, default on). */
+  worker: boolean;
+  /** Endpoints may be private or loopback addresses: outside production, or WEBHOOK_ALLOW_PRIVATE=true. */
+  allowPrivate: boolean;
+  /** How long one attempt may take before it counts as failed (WEBHOOK_TIMEOUT_MS, default 10 s). */
+  timeoutMs: number;
+  /** The first retry's delay; each next one doubles, with jitter (WEBHOOK_RETRY_BASE_MS, default 30 s). */
+  retryBaseMs: number;
+  /** The longest delay between two attempts (WEBHOOK_RETRY_MAX_MS, default 1 h). */
+  retryMaxMs: number;
+  /** How long a delivery is retried before it fails (WEBHOOK_RETRY_FOR_SECONDS, default 24 h). */
+  retryForSeconds: number;
+  /** How long an endpoint may fail every delivery before it is turned off (WEBHOOK_DISABLE_AFTER_SECONDS, default 3 days). */
+  disableAfterSeconds: number;
+  /** How often an idle worker looks for due deliveries (WEBHOOK_POLL_MS, default 1 s). */
+  pollMs: number;
 }
 
 export interface DatabaseTimeouts {
@@ -117,6 +138,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authThrottle: {
       burst: positiveInt(env, "AUTH_FAILURE_BURST", 20),
       perMinute: positiveInt(env, "AUTH_FAILURES_PER_MINUTE", 10),
+    },
+    webhooks: {
+      worker: bool(env, "WEBHOOK_WORKER", true),
+      allowPrivate: !production || bool(env, "WEBHOOK_ALLOW_PRIVATE", false),
+      timeoutMs: positiveInt(env, "WEBHOOK_TIMEOUT_MS", 10_000),
+      retryBaseMs: positiveInt(env, "WEBHOOK_RETRY_BASE_MS", 30_000),
+      retryMaxMs: positiveInt(env, "WEBHOOK_RETRY_MAX_MS", 3_600_000),
+      retryForSeconds: positiveInt(env, "WEBHOOK_RETRY_FOR_SECONDS", 24 * 3600),
+      disableAfterSeconds: positiveInt(env, "WEBHOOK_DISABLE_AFTER_SECONDS", 3 * 24 * 3600),
+      pollMs: positiveInt(env, "WEBHOOK_POLL_MS", 1_000),
     },
   };
 }

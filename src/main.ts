@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   await assertPortAvailable(config.port, config.host);
   const db = await openDatabase(config);
   const demo = config.seedDemo ? await ensureDemo(db.dataSource, db.embedded ? config.dataDir : null) : null;
-  const app = await startApp(config, db.dataSource);
+  const app = await startApp(config, db.dataSource, { embedded: db.embedded });
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,11 +1,12 @@
 import "reflect-metadata";
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
-import { buildSchema } from "type-graphql";
+import { buildSchema, PubSub } from "type-graphql";
 import { possibleTypesOf } from "./core/graphql/possible-types";
 import { validateArgs } from "./core/graphql/validate-args";
 import { DealShareResolver } from "./modules/deal/deal-share.resolver";
 import { DealStageChangeResolver, PipelineDealResolver } from "./modules/deal/deal.resolver";
 import { FacilitatorResolver } from "./modules/deal/facilitator.resolver";
+import { DealEventResolver } from "./modules/events/deal-event.resolver";
 import { CompanyResolver } from "./modules/company/company.resolver";
 import { OpportunityResolver } from "./modules/opportunity/opportunity.resolver";
 import { PersonResolver } from "./modules/person/person.resolver";
@@ -14,6 +15,7 @@ import { ReferralOpportunityResolver } from "./modules/referral/referral.resolve
 import { SiteResolver } from "./modules/site/site.resolver";
 import { StageResolver } from "./modules/stage/stage.resolver";
 import { ViewerResolver, WorkspaceMembershipResolver } from "./modules/viewer/viewer.resolver";
+import { WebhookDeliveryResolver, WebhookEndpointResolver } from "./modules/webhook/webhook.resolver";
 
 export const resolvers = [
   ViewerResolver,
@@ -29,17 +31,33 @@ export const resolvers = [
   OpportunityResolver,
   ReferralOpportunityResolver,
   FacilitatorResolver,
+  WebhookEndpointResolver,
+  WebhookDeliveryResolver,
+  DealEventResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 
+/**
+ * type-graphql insists on a PubSub as soon as there is a subscription, but dealEvents brings its
+ * own `subscribe` (the hub, deal-event.hub.ts) and names no topics, so it is never asked.
+ */
+const NO_TOPICS: PubSub = {
+  publish() {
+    throw new Error("Subscriptions here are fed by the deal event hub, not by topics.");
+  },
+  subscribe() {
+    throw new Error("Subscriptions here are fed by the deal event hub, not by topics.");
+  },
+};
+
 /** The schema, built once per process. Every argument is validated before its resolver runs. */
 export function getSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers, validateFn: validateArgs }).then(describeRootTypes);
+  built ??= buildSchema({ resolvers, validateFn: validateArgs, pubSub: NO_TOPICS }).then(describeRootTypes);
   return built;
 }
 
-/** TypeGraphQL builds Query and Mutation itself and takes no description for them. */
+/** TypeGraphQL builds the root types itself and takes no description for them. */
 function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
   schema.getQueryType()!.description =
     "What you can read. Everything is confined to your organization, and deals to those you can see; " +
@@ -47,6 +65,12 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
   schema.getMutationType()!.description =
     "What you can change. Every mutation answers { success message data }; one that fails answers with an error " +
     "instead (extensions.code; BAD_USER_INPUT lists every offending field) and writes nothing.";
+  const subscription = schema.getSubscriptionType();
+  if (subscription) {
+    subscription.description =
+      "What you can follow live, over WebSocket (graphql-ws at /graphql, the API key in connectionParams): " +
+      "only events of deals you can see at the moment each one happens.";
+  }
   return schema;
 }
 

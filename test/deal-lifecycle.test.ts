@@ -437,6 +437,8 @@ describe("a deal's life", () => {
       const row = await stored(deal.id);
       expect(row).toMatchObject({ version: 1, stage_id: stages["referral:lead"], closed_at: null });
       expect(await historyRows(deal.id)).toBe(1);
+      const events = await service.db.query(`SELECT kind FROM deal_event WHERE deal_id = $1`, [deal.id]);
+      expect(events).toEqual([{ kind: "deal.created" }]);
     });
   });
 

@@ -118,4 +118,21 @@ describe("configuration", () => {
     expect(() => loadConfig({ CORS_ORIGINS: "https://app.example.com/path" })).toThrow("CORS_ORIGINS must list origins");
     expect(loadConfig({ CORS_ORIGINS: "" }).corsOrigins).toEqual([]);
   });
+
+  it("delivers webhooks with a day of retries and refuses private endpoints only in production unless allowed", () => {
+    expect(loadConfig({}).webhooks).toEqual({
+      worker: true,
+      allowPrivate: true,
+      timeoutMs: 10_000,
+      retryBaseMs: 30_000,
+      retryMaxMs: 3_600_000,
+      retryForSeconds: 86_400,
+      disableAfterSeconds: 259_200,
+      pollMs: 1_000,
+    });
+    expect(loadConfig({ NODE_ENV: "production" }).webhooks.allowPrivate).toBe(false);
+    expect(loadConfig({ NODE_ENV: "production", WEBHOOK_ALLOW_PRIVATE: "true" }).webhooks.allowPrivate).toBe(true);
+    expect(loadConfig({ WEBHOOK_WORKER: "false", WEBHOOK_RETRY_BASE_MS: "50" }).webhooks).toMatchObject({ worker: false, retryBaseMs: 50 });
+    expect(() => loadConfig({ WEBHOOK_TIMEOUT_MS: "0" })).toThrow("WEBHOOK_TIMEOUT_MS must be at least 1");
+  });
 });

@@ -1,7 +1,7 @@
 import { ApolloServer } from "@apollo/server";
 import { DataSource } from "typeorm";
 import { RunningApp, startApp } from "../../src/app";
-import { Config, loadConfig } from "../../src/config";
+import { Config, loadConfig, WebhookConfig } from "../../src/config";
 import { Viewer } from "../../src/core/auth/viewer";
 import { Context, createContext } from "../../src/core/context/context";
 import { createDataSource } from "../../src/core/db/data-source";
@@ -25,8 +25,9 @@ export interface RequestOptions {
  * The service running in this test file's process, on the run's test database: a real HTTP
  * server (`http`) and the same Apollo server for `executeOperation` (`exec`).
  * Call once at the top of a describe block; it starts before and stops after the file's tests.
+ * The webhook worker is off unless `webhooks` turns it on.
  */
-export function useTestService(overrides: Partial<Config> = {}) {
+export function useTestService({ webhooks = {}, ...overrides }: Omit<Partial<Config>, "webhooks"> & { webhooks?: Partial<WebhookConfig> } = {}) {
   const service = {} as {
     db: DataSource;
     url: string;
@@ -45,12 +46,15 @@ export function useTestService(overrides: Partial<Config> = {}) {
       timeouts: overrides.databaseTimeouts,
     });
     await service.db.initialize();
+    const config = loadConfig({});
+    // The webhook worker runs only where a test file asks for it.
+    const webhookConfig = { ...config.webhooks, worker: false, ...webhooks };
     // The logger writes into `logs`, where tests read it, instead of cluttering the test output.
     const logger = createLogger({ level: "info", pretty: false, destination: { write: (line: string) => void service.logs.push(JSON.parse(line)) } });
     const app = await startApp(
-      { ...loadConfig({}), nodeEnv: "test", port: 0, host: "127.0.0.1", exposeSqlStats: true, ...overrides },
+      { ...config, nodeEnv: "test", port: 0, host: "127.0.0.1", exposeSqlStats: true, ...overrides, webhooks: webhookConfig },
       service.db,
-      { logger },
+      { logger, embedded: process.env.DEALGRAPH_TEST_EMBEDDED === "true" },
     );
     service.app = app;
     service.url = app.url;

@@ -1,5 +1,6 @@
 import { DataSource, EntityManager } from "typeorm";
 import { Viewer } from "../auth/viewer";
+import type { RecordedEvent } from "../events/committed-events";
 import { createLoaders, Loaders } from "../loaders/loaders";
 
 /**
@@ -11,6 +12,8 @@ export interface Context {
   viewer: Viewer;
   db: EntityManager;
   loaders: Loaders;
+  /** Inside a unit of work: the events its writes recorded so far (see unit-of-work.ts). */
+  unitOfWork?: { events: RecordedEvent[] };
 }
 
 export function createContext(db: DataSource | EntityManager, viewer: Viewer): Context {

@@ -12,6 +12,7 @@ import { ReferralOpportunity } from "../../modules/referral/referral-opportunity
 import { Site } from "../../modules/site/site.entity";
 import { Stage } from "../../modules/stage/stage.entity";
 import { WorkspaceMembership } from "../../modules/workspace/workspace-membership.entity";
+import { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from "../../modules/webhook/webhook.entities";
 import { Workspace } from "../../modules/workspace/workspace.entity";
 
 export const entities = [
@@ -30,4 +31,7 @@ export const entities = [
   DealShare,
   DealStageChange,
   ApiKey,
+  WebhookEndpoint,
+  WebhookDelivery,
+  WebhookAttempt,
 ];

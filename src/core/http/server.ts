@@ -43,6 +43,8 @@ export interface HttpServerOptions {
 
 export interface RunningHttpServer {
   url: string;
+  /** For what shares the port, such as the WebSocket server (websocket.ts). */
+  server: http.Server;
   /** Drains: refuses new connections, answers the requests already received, then resolves. */
   close(): Promise<void>;
   /** True from the moment close() is called. */
@@ -74,6 +76,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   return {
     url: `http://${host}:${port}/graphql`,
     lifecycle,
+    server,
     close: () => (closing ??= drain(server, lifecycle, responses, options.shutdownTimeoutMs)),
   };
 }

@@ -11,6 +11,7 @@ import { peopleWithEmployers } from "../../modules/person/person.queries";
 import { Product } from "../../modules/product/product.entity";
 import { Site } from "../../modules/site/site.entity";
 import { Stage } from "../../modules/stage/stage.entity";
+import { WebhookAttempt } from "../../modules/webhook/webhook.entities";
 import { Workspace } from "../../modules/workspace/workspace.entity";
 import { Viewer } from "../auth/viewer";
 import { entitiesFromRaw, entityFromRaw } from "../db/hydrate";
@@ -152,6 +153,21 @@ export function createLoaders(db: EntityManager, viewer: Viewer) {
     return companyIds.map((id) => byCompany.get(id) ?? []);
   }, []);
 
+  /** Each webhook delivery's attempts, oldest first: one statement for a whole list of deliveries. */
+  const webhookAttemptsByDelivery = new Loader<WebhookAttempt[]>(async (deliveryIds) => {
+    const qb = db
+      .getRepository(WebhookAttempt)
+      .createQueryBuilder("attempt")
+      .where("attempt.organization_id = :organizationId AND attempt.delivery_id = ANY(:deliveryIds)", { organizationId, deliveryIds })
+      .orderBy("attempt.attempted_at")
+      .addOrderBy("attempt.id");
+    const byDelivery = new Map<string, WebhookAttempt[]>();
+    for (const attempt of entitiesFromRaw<WebhookAttempt>(qb, await qb.getRawMany())) {
+      byDelivery.set(attempt.deliveryId, [...(byDelivery.get(attempt.deliveryId) ?? []), attempt]);
+    }
+    return deliveryIds.map((id) => byDelivery.get(id) ?? []);
+  }, []);
+
   const loaders = {
     organization: byId(db, Organization),
     workspace,
@@ -166,6 +182,7 @@ export function createLoaders(db: EntityManager, viewer: Viewer) {
     facilitatorsByDeal,
     sharedWorkspacesByDeal,
     stageHistoryByDeal,
+    webhookAttemptsByDelivery,
     /** Takes over what the loaders of a committed unit of work know (see unit-of-work.ts). */
     adopt(committed: object): void {
       const theirs = committed as Record<string, unknown>;

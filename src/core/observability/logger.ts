@@ -24,7 +24,11 @@ export function createLogger({ level, pretty, destination }: LoggerSettings): Lo
     base: { service: "dealgraph" },
     timestamp: pino.stdTimeFunctions.isoTime,
     // A safety net behind the request logger, which never passes these in the first place.
-    redact: { paths: ["authorization", "headers.authorization", "variables", "apiKey", "req.headers.authorization"], censor: "[redacted]" },
+    // A failed statement's parameters and the driver's detail carry the values of the input.
+    redact: {
+      paths: ["authorization", "headers.authorization", "variables", "apiKey", "req.headers.authorization", "err.parameters", "err.detail", "err.driverError.detail"],
+      censor: "[redacted]",
+    },
   };
   if (pretty) {
     // Loaded only when used: production never pays for it.
@@ -45,3 +49,18 @@ export function createLogger({ level, pretty, destination }: LoggerSettings): Lo
 
 /** A logger that writes nothing (tools and tests that do not look at logs). */
 export const silentLogger: Logger = pino({ level: "silent" });
+
+/**
+ * Where work that belongs to no request (the webhook worker, the event feed) logs: the app's
+ * logger once startApp has made it, so every line goes through the same pino output.
+ */
+let backgroundLogger: Logger = createLogger({ level: "error", pretty: false });
+
+export function setBackgroundLogger(logger: Logger): void {
+  backgroundLogger = logger;
+}
+
+/** An error of background work, once, with its stack. */
+export function logBackgroundError(what: string, error: unknown): void {
+  backgroundLogger.error({ err: error instanceof Error ? error : new Error(String(error)) }, what);
+}

@@ -39,7 +39,7 @@ export const dealCommands = {
         ]);
       }
       if (to.id === deal.stageId) return deal;
-      return updateDeal(tx, deal, { ...moveChanges(deal, from, to) });
+      return updateDeal(tx, deal, moveChanges(deal, from, to), { move: true });
     });
   },
 

@@ -2,8 +2,11 @@ import { isUUID } from "class-validator";
 import { ClassType } from "type-graphql";
 import { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import type { Context } from "../../core/context/context";
+import { recordEvents } from "../../core/context/unit-of-work";
 import { entityFromColumns, entityFromRaw } from "../../core/db/hydrate";
 import { insertRows } from "../../core/db/insert";
+import { DealEventKind } from "../events/deal-event";
+import { changedFieldNames, PlannedEvent, RECORDED_EVENTS, recordEventsSql, stageJson } from "../events/deal-event.outbox";
 import { Stage } from "../stage/stage.entity";
 import { Workspace } from "../workspace/workspace.entity";
 import { Facilitator, byFacilitatorOrder } from "./facilitator.entity";
@@ -14,7 +17,9 @@ import { whereVisibleTo } from "./visibility";
  * The deal writes. Each is one statement and keeps the unit of work's loaders true to what it
  * wrote, so the request's loaders hold the committed state afterwards (see unit-of-work.ts):
  * commands never prime or clear a loader themselves. Every write that changes a deal's stage
- * writes its history entry in the same statement.
+ * writes its history entry in the same statement, and every write that changes a deal records
+ * its events in the outbox in the same statement (deal-event.outbox.ts), and tells the unit of
+ * work which.
  */
 
 type DealValues<T extends PipelineDeal> = QueryDeepPartialEntity<T> & { idempotencyKey: string | null };
@@ -22,6 +27,12 @@ type DealValues<T extends PipelineDeal> = QueryDeepPartialEntity<T> & { idempote
 
 /** Columns a write may set; `version`, `updatedAt` and the history are the repository's. */
 export type DealChanges = Partial<Record<string, unknown>>;
+
+/** Parameters after `given`: `param(value)` adds one and answers its placeholder. */
+function parameterList(given: unknown[]): { parameters: unknown[]; param: (value: unknown) => string } {
+  const parameters = [...given];
+  return { parameters, param: (value) => `$${parameters.push(value)}` };
+}
 
 /** The stage-history entry of the deal row(s) in CTE `deal`; `$by` is the acting user. */
 const HISTORY_FROM = (fromStage: string, by: string) => `
@@ -76,11 +87,15 @@ export async function lockVisibleDeal(
 export async function insertDeal<T extends PipelineDeal>(tx: Context, kind: ClassType<T>, values: DealValues<T>): Promise<T | null> {
   const insert = tx.db.createQueryBuilder().insert().into(kind).values(values).returning("*").updateEntity(false);
   if (values.idempotencyKey) insert.orIgnore();
-  const [sql, parameters] = insert.getQueryAndParameters();
+  const [sql, given] = insert.getQueryAndParameters();
+  const { parameters, param } = parameterList(given);
+  const by = `${param(tx.viewer.userId)}::uuid`;
   const rows: Array<Record<string, unknown>> = await tx.db.query(
-    `WITH deal AS (${sql}), ${HISTORY_FROM("NULL::uuid", `$${parameters.length + 1}::uuid`)} SELECT * FROM deal`,
-    [...parameters, tx.viewer.userId],
+    `WITH deal AS (${sql}), ${HISTORY_FROM("NULL::uuid", by)}, ${recordEventsSql([{ kind: DealEventKind.DEAL_CREATED }], by, param)}
+     SELECT deal.*, ${RECORDED_EVENTS} FROM deal`,
+    parameters,
   );
+  recordEvents(tx, rows[0]?.recorded_events as never);
   if (rows.length === 0) return null;
   const deal = entityFromColumns<T>(tx.db.connection.getMetadata(kind), rows[0]);
   tx.loaders.deal.set(deal.id, deal);
@@ -89,11 +104,24 @@ export async function insertDeal<T extends PipelineDeal>(tx: Context, kind: Clas
   return deal;
 }
 
+/** Columns whose change is an event of its own kind, not a deal.updated field. */
+const NOT_UPDATED_FIELDS = new Set(["stageId", "closedAt", "archivedAt", "archivedById"]);
+
 /**
  * Writes `changes` to a locked deal, one version more; when the stage changes, the history
  * entry too (the deal enters the new stage now). Returns the deal as stored.
+ *
+ * Its events: deal.updated naming the changed fields (by their GraphQL names), then
+ * deal.stage_changed when the stage changes, deal.archived or deal.restored when the archive
+ * does. A `move` (moveDeal) changes the fields that follow the stage (close, an opportunity's
+ * probability and outcome) as part of the move: it is one deal.stage_changed only.
  */
-export async function updateDeal<T extends PipelineDeal>(tx: Context, deal: T, changes: DealChanges): Promise<T> {
+export async function updateDeal<T extends PipelineDeal>(
+  tx: Context,
+  deal: T,
+  changes: DealChanges,
+  { move = false }: { move?: boolean } = {},
+): Promise<T> {
   const kind = deal.constructor as ClassType<T>;
   const moved = changes.stageId !== undefined && changes.stageId !== deal.stageId;
   const update = tx.db
@@ -108,12 +136,33 @@ export async function updateDeal<T extends PipelineDeal>(tx: Context, deal: T, c
     .where("organization_id = :organizationId AND id = :id", { organizationId: deal.organizationId, id: deal.id })
     .returning("*")
     .updateEntity(false);
-  const [sql, parameters] = update.getQueryAndParameters();
-  const history = moved ? `, ${HISTORY_FROM(`$${parameters.length + 1}::uuid`, `$${parameters.length + 2}::uuid`)}` : "";
+  const [sql, given] = update.getQueryAndParameters();
+  const { parameters, param } = parameterList(given);
+  const by = `${param(tx.viewer.userId)}::uuid`;
+  const events: PlannedEvent[] = [];
+  const updatedFields = move ? [] : Object.keys(changes).filter((column) => !NOT_UPDATED_FIELDS.has(column));
+  if (updatedFields.length > 0) {
+    const names = changedFieldNames(deal.kind, updatedFields);
+    events.push({ kind: DealEventKind.DEAL_UPDATED, details: `jsonb_build_object('changedFields', ${param(JSON.stringify(names))}::jsonb)` });
+  }
+  let history = "";
+  if (moved) {
+    const from = `${param(deal.stageId)}::uuid`;
+    history = `, ${HISTORY_FROM(from, by)}`;
+    events.push({
+      kind: DealEventKind.DEAL_STAGE_CHANGED,
+      details: `jsonb_build_object('fromStage', ${stageJson(from)}, 'toStage', ${stageJson("deal.stage_id")})`,
+    });
+  }
+  if (changes.archivedAt !== undefined) {
+    events.push({ kind: changes.archivedAt === null ? DealEventKind.DEAL_RESTORED : DealEventKind.DEAL_ARCHIVED });
+  }
+  const recorded = events.length > 0 ? `, ${recordEventsSql(events, by, param)}` : "";
   const rows: Array<Record<string, unknown>> = await tx.db.query(
-    `WITH deal AS (${sql})${history} SELECT * FROM deal`,
-    moved ? [...parameters, deal.stageId, tx.viewer.userId] : parameters,
+    `WITH deal AS (${sql})${history}${recorded} SELECT deal.*${events.length > 0 ? `, ${RECORDED_EVENTS}` : ""} FROM deal`,
+    parameters,
   );
+  recordEvents(tx, rows[0]?.recorded_events as never);
   const updated = entityFromColumns<T>(tx.db.connection.getMetadata(kind), rows[0]);
   tx.loaders.deal.set(updated.id, updated);
   if (moved) tx.loaders.stageHistoryByDeal.forget(updated.id);
@@ -184,22 +233,31 @@ export async function writeShare<T extends PipelineDeal>(
     : `DELETE FROM pipeline_deal_share WHERE organization_id = $1 AND deal_id = $2 AND workspace_id = $3 RETURNING 1`;
   // The statement's snapshot does not see its own share write: the shares after it are the
   // others as they were, plus the target when sharing.
+  // The deal is written only when anything changed: then (and only then) its event is recorded.
+  const { parameters, param } = parameterList([deal.organizationId, deal.id, workspaceId, visibilityMode, shared]);
+  const events = recordEventsSql(
+    [{ kind: shared ? DealEventKind.DEAL_SHARED : DealEventKind.DEAL_UNSHARED, details: `jsonb_build_object('workspaceId', $3::uuid)` }],
+    `${param(tx.viewer.userId)}::uuid`,
+    param,
+  );
   const rows: Array<Record<string, unknown>> = await tx.db.query(
     `WITH share AS (${share}), deal AS (
        UPDATE pipeline_deal SET visibility_mode = $4, version = version + 1, updated_at = now()
         WHERE organization_id = $1 AND id = $2 AND (EXISTS (SELECT 1 FROM share) OR visibility_mode <> $4)
-       RETURNING version, updated_at, visibility_mode
-     ), shared AS (
+       RETURNING *
+     ), ${events}, shared AS (
        SELECT workspace.* FROM workspace
         WHERE workspace.organization_id = $1
           AND (workspace.id IN (SELECT workspace_id FROM pipeline_deal_share WHERE organization_id = $1 AND deal_id = $2 AND workspace_id <> $3)
                OR ($5 AND workspace.id = $3))
      )
-     SELECT deal.version AS deal_version, deal.updated_at AS deal_updated_at, deal.visibility_mode AS deal_visibility_mode, shared.*
+     SELECT deal.version AS deal_version, deal.updated_at AS deal_updated_at, deal.visibility_mode AS deal_visibility_mode,
+            ${RECORDED_EVENTS}, shared.*
        FROM (SELECT 1) AS one LEFT JOIN deal ON true LEFT JOIN shared ON true
       ORDER BY shared.name, shared.id`,
-    [deal.organizationId, deal.id, workspaceId, visibilityMode, shared],
+    parameters,
   );
+  recordEvents(tx, rows[0].recorded_events as never);
   const metadata = tx.db.connection.getMetadata(Workspace);
   const workspaces = rows.filter((row) => row.id !== null).map((row) => entityFromColumns<Workspace>(metadata, row));
   for (const workspace of workspaces) tx.loaders.workspace.prime(workspace.id, workspace);

@@ -3,6 +3,7 @@ import { OpportunitySolutionFamiliesRequired1763856000000 } from "./176385600000
 import { DealIdempotencyKey1763942400000 } from "./1763942400000-deal-idempotency-key";
 import { DealLifecycle1764028800000 } from "./1764028800000-deal-lifecycle";
 import { IdempotencyFingerprint1764115200000 } from "./1764115200000-idempotency-fingerprint";
+import { DealEvents1764201600000 } from "./1764201600000-deal-events";
 
 /** In order. Listed, not globbed, so the same list works from TypeScript and from dist/. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   DealIdempotencyKey1763942400000,
   DealLifecycle1764028800000,
   IdempotencyFingerprint1764115200000,
+  DealEvents1764201600000,
 ];
