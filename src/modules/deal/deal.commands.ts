@@ -26,8 +26,8 @@ export const dealCommands = {
     const { input, problems } = await parseInput(MoveDealArgs, plain, "");
     problems.throwIfAny();
     return inUnitOfWork(ctx, async (tx) => {
-      const { deal, stage: from } = await lockWritable(tx, input.id, input.expectedVersion);
-      const to = await tx.loaders.stage.load(input.stageId);
+      const { deal, stage: from, target } = await lockWritable(tx, input.id, input.expectedVersion, { stageId: input.stageId });
+      const to = target.stage;
       if (!to) throw new InputError([{ path: "stageId", message: "no stage with this id exists", constraint: "exists" }]);
       if (to.pipeline !== pipelineOf(deal)) {
         throw new InputError([
@@ -98,7 +98,7 @@ async function lockWritable(
   tx: Context,
   id: string,
   expectedVersion: number | null | undefined,
-  options: { archived?: "refuse" | "allow"; workspaceId?: string } = {},
+  options: { archived?: "refuse" | "allow"; workspaceId?: string; stageId?: string } = {},
 ) {
   const locked = await lockVisibleDeal(tx, id, options);
   if (!locked) throw new NotFoundError("Deal", id);
@@ -111,7 +111,8 @@ async function changeShare(ctx: Context, plain: unknown, shared: boolean): Promi
   const { input, problems } = await parseInput(ShareDealArgs, plain, "");
   problems.throwIfAny();
   return inUnitOfWork(ctx, async (tx) => {
-    const { deal, workspace } = await lockWritable(tx, input.dealId, input.expectedVersion, { workspaceId: input.workspaceId });
+    const { deal, target } = await lockWritable(tx, input.dealId, input.expectedVersion, { workspaceId: input.workspaceId });
+    const workspace = target.workspace;
     if (!workspace) throw new InputError([{ path: "workspaceId", message: "no workspace with this id exists", constraint: "exists" }]);
     if (workspace.id === deal.workspaceId) {
       throw new InputError([

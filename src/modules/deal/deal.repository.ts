@@ -49,34 +49,44 @@ const HISTORY_FROM = (fromStage: string, by: string) => `
 export async function lockVisibleDeal(
   tx: Context,
   id: string,
-  { workspaceId }: { workspaceId?: string } = {},
-): Promise<{ deal: PipelineDeal; stage: Stage; workspace: Workspace | null } | null> {
+  { workspaceId, stageId }: { workspaceId?: string; stageId?: string } = {},
+): Promise<{ deal: PipelineDeal; stage: Stage; target: { workspace: Workspace | null; stage: Stage | null } } | null> {
   if (!isUUID(id)) return null;
   const qb = tx.db
     .getRepository(PipelineDeal)
     .createQueryBuilder("deal")
     .innerJoinAndMapOne("deal.stage", Stage, "stage", "stage.id = deal.stage_id")
+    // The deal's own workspace too, which the answer usually shows: to-one, so it costs no statement.
+    .innerJoinAndMapOne("deal.workspace", Workspace, "workspace", "workspace.organization_id = deal.organization_id AND workspace.id = deal.workspace_id")
     .where("deal.id = :id", { id: id.toLowerCase() })
     .setLock("pessimistic_write", undefined, ["deal"]);
-  // Another workspace the write names (a share's), in the same statement.
-  if (workspaceId && isUUID(workspaceId)) {
+  // What the write names (a share's workspace, a move's stage), in the same statement.
+  const targetWorkspace = workspaceId && isUUID(workspaceId) ? workspaceId.toLowerCase() : null;
+  const targetStage = stageId && isUUID(stageId) ? stageId.toLowerCase() : null;
+  if (targetWorkspace) {
     qb.leftJoinAndMapOne(
-      "deal.target",
+      "deal.targetWorkspace",
       Workspace,
-      "workspace",
-      "workspace.organization_id = deal.organization_id AND workspace.id = :workspaceId",
-      { workspaceId: workspaceId.toLowerCase() },
+      "target_workspace",
+      "target_workspace.organization_id = deal.organization_id AND target_workspace.id = :targetWorkspace",
+      { targetWorkspace },
     );
   }
+  if (targetStage) qb.leftJoinAndMapOne("deal.targetStage", Stage, "target_stage", "target_stage.id = :targetStage", { targetStage });
   const [row] = await whereVisibleTo(qb, "deal", tx.viewer).getRawMany();
   if (!row) return null;
   const deal = entityFromRaw<PipelineDeal>(qb, row)!;
   const stage = entityFromRaw<Stage>(qb, row, "stage")!;
-  const workspace = workspaceId && isUUID(workspaceId) ? entityFromRaw<Workspace>(qb, row, "workspace") : null;
+  const target = {
+    workspace: targetWorkspace ? entityFromRaw<Workspace>(qb, row, "target_workspace") : null,
+    stage: targetStage ? entityFromRaw<Stage>(qb, row, "target_stage") : null,
+  };
   tx.loaders.deal.set(deal.id, deal);
-  tx.loaders.stage.prime(stage.id, stage);
-  if (workspace) tx.loaders.workspace.prime(workspace.id, workspace);
-  return { deal, stage, workspace };
+  for (const known of [stage, target.stage]) if (known) tx.loaders.stage.prime(known.id, known);
+  for (const known of [entityFromRaw<Workspace>(qb, row, "workspace"), target.workspace]) {
+    if (known) tx.loaders.workspace.prime(known.id, known);
+  }
+  return { deal, stage, target };
 }
 
 /**
