@@ -208,7 +208,7 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 
 function sendInternalError(res: http.ServerResponse): void {
   if (res.headersSent) return void res.destroy();
-  send(res, 500, { "content-type": "application/json" }, JSON.stringify({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] }));
+  sendError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error");
 }
 
 /** /api: the OpenAPI document (no key needed), else the REST routes; counted like GraphQL requests. */
