@@ -133,6 +133,13 @@ describe("REST: /api/referral-opps", () => {
     expect(result.body.success).toBe(false);
     expect(result.body.error.code).toBe("BAD_USER_INPUT");
     expect(result.body.error.fields.map((f: any) => f.path).sort()).toEqual(["colour", "currency", "expectedValue", "seekerId"]);
+    // Text PostgreSQL cannot store is a field error here too, as over GraphQL.
+    const unstorable = await create({ seekerId, providerId, name: "a\u0000b", description: "\ud800" });
+    expect(unstorable.status).toBe(400);
+    expect(unstorable.body.error.fields.map((f: any) => [f.path, f.constraint]).sort()).toEqual([
+      ["description", "isWellFormedText"],
+      ["name", "noNulCharacter"],
+    ]);
     const after = Number((await service.db.query(`SELECT count(*) FROM pipeline_deal WHERE organization_id = $1`, [me.organizationId]))[0].count);
     expect(after).toBe(before);
   });

@@ -1,6 +1,7 @@
 import { GraphQLBoolean, GraphQLFloat, GraphQLID, GraphQLInt, GraphQLScalarType, GraphQLString } from "graphql";
 import { ClassType, getMetadataStorage } from "type-graphql";
 import { InputProblems } from "../errors/field-errors";
+import { textProblems } from "../validation/text";
 
 interface FieldPlan {
   name: string;
@@ -64,7 +65,9 @@ function coerceArray(value: unknown, field: FieldPlan): unknown {
 function coerce(value: unknown, type: unknown, name: string): unknown {
   if (value === null) return null;
   if (type === String || type === GraphQLString || type === GraphQLID) {
-    return typeof value === "string" ? value : new TypeProblem(`${name} must be a string`, "isString");
+    if (typeof value !== "string") return new TypeProblem(`${name} must be a string`, "isString");
+    const [problem] = textProblems(value, name);
+    return problem ? new TypeProblem(problem.message, problem.constraint) : value;
   }
   if (type === GraphQLInt) {
     return Number.isInteger(value) ? value : new TypeProblem(`${name} must be a whole number`, "isInt");

@@ -15,10 +15,9 @@ import {
   visitWithTypeInfo,
 } from "graphql";
 import { FieldError, InputError } from "../errors/errors";
+import { textProblems } from "../validation/text";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** A UTF-16 surrogate that is not half of a pair: JSON can carry one ("\ud800"), UTF-8 cannot. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * The one place every string of an operation is checked before anything runs: each argument of
@@ -129,12 +128,7 @@ function checkValue(value: unknown, type: GraphQLInputType, path: string, proble
 
 function checkText(text: string, path: string, problems: FieldError[]): void {
   const name = path.split(".").filter((part) => !/^\d+$/.test(part)).pop() ?? path;
-  if (text.includes("\u0000")) {
-    problems.push({ path, message: `${name} must not contain the NUL character`, constraint: "noNulCharacter" });
-  }
-  if (LONE_SURROGATE.test(text)) {
-    problems.push({ path, message: `${name} must be well-formed Unicode text (it holds a lone surrogate)`, constraint: "isWellFormedText" });
-  }
+  for (const problem of textProblems(text, name)) problems.push({ path, ...problem });
 }
 
 /** A variable used twice is reported once. */
