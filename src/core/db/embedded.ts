@@ -43,7 +43,10 @@ export async function startEmbeddedPostgres(dataDir?: string): Promise<EmbeddedP
   try {
     const { PGlite } = await import("@electric-sql/pglite");
     const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-    const db = await PGlite.create(dataDir ? { dataDir: path.join(dataDir, "pglite") } : {});
+    // The extensions the migrations create (deal search: trigram index, accent-insensitive words).
+    const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
+    const { unaccent } = await import("@electric-sql/pglite/contrib/unaccent");
+    const db = await PGlite.create({ ...(dataDir ? { dataDir: path.join(dataDir, "pglite") } : {}), extensions: { pg_trgm, unaccent } });
     // A socket file left by a process that died: ours to remove, since we hold the lock.
     const socketPath = path.join(folder, SOCKET_NAME);
     fs.rmSync(socketPath, { force: true });

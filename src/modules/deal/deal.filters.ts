@@ -1,10 +1,14 @@
 import { IsBoolean, IsOptional } from "class-validator";
 import { Field, InputType } from "type-graphql";
 import { SelectQueryBuilder } from "typeorm";
+import { SortKey } from "../../core/pagination/connection";
+import { likePattern, MaxLength } from "../../core/validation/rules";
+
+export const MAX_SEARCH_LENGTH = 200;
 
 /** The conditions every deal list takes, whatever the kind of deal. */
-@InputType("DealStateFilter")
-export abstract class DealStateFilter {
+@InputType("DealListFilter")
+export abstract class DealListFilter {
   @Field(() => Boolean, { nullable: true, description: "true: only closed deals (won or lost); false: only open ones." })
   @IsOptional()
   @IsBoolean()
@@ -17,12 +21,45 @@ export abstract class DealStateFilter {
   @IsOptional()
   @IsBoolean()
   archived?: boolean | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      `Words to find, at most ${MAX_SEARCH_LENGTH} characters: each must appear, in any case and with or without accents, in the ` +
+      "deal's name or title or in the name of one of its parties (seeker, provider, connector; customer, primary contact) " +
+      "or of their employers. Without orderBy, the best matches come first.",
+  })
+  @IsOptional()
+  @MaxLength(MAX_SEARCH_LENGTH)
+  search?: string | null;
 }
 
-/** Applies `closed` and `archived` to a deal list (alias `deal`). */
-export function whereDealState<T extends object>(qb: SelectQueryBuilder<T>, filter: DealStateFilter | null): SelectQueryBuilder<T> {
+/** The words of a search, as they are matched: separated by white space, none empty. */
+function searchWords(filter: DealListFilter | null): string[] {
+  return (filter?.search ?? "").split(/\s+/).filter((word) => word.length > 0);
+}
+
+/**
+ * Applies the filter's state and search to a deal list (alias `deal`). Each search word is a
+ * LIKE on the deal's `search_text` (kept by a trigger, see the deal-search migration), which its
+ * trigram index answers; the word is lowered and unaccented by the same SQL function as the text.
+ */
+export function whereDealListFilter<T extends object>(qb: SelectQueryBuilder<T>, filter: DealListFilter | null): SelectQueryBuilder<T> {
   qb.andWhere(filter?.archived ? "deal.archived_at IS NOT NULL" : "deal.archived_at IS NULL");
   if (filter?.closed === true) qb.andWhere("deal.closed_at IS NOT NULL");
   if (filter?.closed === false) qb.andWhere("deal.closed_at IS NULL");
+  const words = searchWords(filter);
+  words.forEach((word, i) => qb.andWhere(`deal.search_text LIKE search_words(:searchWord${i})`, { [`searchWord${i}`]: likePattern(word) }));
+  if (words.length > 0) qb.setParameter("searchAll", words.join(" "));
   return qb;
+}
+
+/**
+ * The order of a searched list when no orderBy is given: how well the words match (pg_trgm's
+ * word_similarity, rounded so that cursors carry an exact value), best first.
+ */
+export function searchRelevance(filter: DealListFilter | null): SortKey | null {
+  return searchWords(filter).length > 0
+    ? { name: "relevance", expression: "round(word_similarity(search_words(:searchAll), deal.search_text)::numeric, 6)", type: "numeric" }
+    : null;
 }

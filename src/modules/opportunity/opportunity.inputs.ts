@@ -5,7 +5,7 @@ import { Decimal } from "../../core/graphql/decimal";
 import { PatchInput } from "../../core/graphql/patch-input";
 import { IsMoneyAmount, IsNotBlank, MaxLength } from "../../core/validation/rules";
 import { CreateDealInput } from "../deal/deal-creation";
-import { DealStateFilter } from "../deal/deal.filters";
+import { DealListFilter } from "../deal/deal.filters";
 import { VisibilityMode } from "../deal/deal.enums";
 import { LostReasonCategory, OpportunityPriority, OpportunitySource, OpportunityStage, PipelineType } from "./opportunity.enums";
 
@@ -179,7 +179,7 @@ export class UpdateOpportunityInput extends PatchInput(CreateOpportunityInput, {
 }
 
 @InputType({ description: "Every given condition must hold." })
-export class OpportunityFilter extends DealStateFilter {
+export class OpportunityFilter extends DealListFilter {
   @Field(() => OpportunityStage, { nullable: true, description: "Opportunities in this stage." })
   @IsOptional()
   @IsEnum(OpportunityStage)

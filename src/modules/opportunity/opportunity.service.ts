@@ -1,6 +1,6 @@
 import { Context } from "../../core/context/context";
 import { OrderDirection, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
-import { whereDealState } from "../deal/deal.filters";
+import { searchRelevance, whereDealListFilter } from "../deal/deal.filters";
 import { whereVisibleTo } from "../deal/visibility";
 import { Opportunity } from "./opportunity.entity";
 import { OpportunityFilter, OpportunityOrder, OpportunityOrderField } from "./opportunity.inputs";
@@ -24,7 +24,7 @@ export const opportunityService = {
   /** The opportunities the viewer may see, filtered and ordered; the visibility rule is part of the SQL. */
   list({ db, viewer }: Context, page: PageArgs, given: OpportunityFilter | null = {}, order?: OpportunityOrder) {
     const filter = given ?? {}; // filter: null means no filter
-    const qb = whereDealState(whereVisibleTo(db.getRepository(Opportunity).createQueryBuilder("deal"), "deal", viewer), filter);
+    const qb = whereDealListFilter(whereVisibleTo(db.getRepository(Opportunity).createQueryBuilder("deal"), "deal", viewer), filter);
     if (filter.stage) {
       qb.andWhere("deal.stage_id = (SELECT stage.id FROM stage WHERE stage.pipeline = 'sales' AND stage.key = :stageKey)", {
         stageKey: filter.stage,
@@ -41,9 +41,9 @@ export const opportunityService = {
     if (filter.expectedCloseBefore) {
       qb.andWhere("deal.expected_close_date < :expectedCloseBefore", { expectedCloseBefore: filter.expectedCloseBefore });
     }
-    const field = order?.field ?? OpportunityOrderField.CREATED_AT;
-    const direction = order?.direction ?? OrderDirection.DESC;
-    return paginate(qb, page, SORT_KEYS[field], direction);
+    // An orderBy given wins; a search without one lists the best matches first.
+    const sort = order ? SORT_KEYS[order.field] : (searchRelevance(filter) ?? SORT_KEYS[OpportunityOrderField.CREATED_AT]);
+    return paginate(qb, page, sort, order?.direction ?? OrderDirection.DESC);
   },
 };
 

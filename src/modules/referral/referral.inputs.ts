@@ -5,7 +5,7 @@ import { Decimal } from "../../core/graphql/decimal";
 import { PatchInput } from "../../core/graphql/patch-input";
 import { IsMoneyAmount, MaxLength } from "../../core/validation/rules";
 import { CreateDealInput } from "../deal/deal-creation";
-import { DealStateFilter } from "../deal/deal.filters";
+import { DealListFilter } from "../deal/deal.filters";
 
 export const REFERRAL_NAME_MAX_LENGTH = 200;
 export const REFERRAL_DESCRIPTION_MAX_LENGTH = 1000;
@@ -79,7 +79,7 @@ export class UpdateReferralOpportunityInput extends PatchInput(CreateReferralOpp
 }
 
 @InputType({ description: "Narrows referralOpportunities; every condition given must hold." })
-export class ReferralOpportunityFilter extends DealStateFilter {
+export class ReferralOpportunityFilter extends DealListFilter {
   @Field(() => ID, { nullable: true, description: "Deals in this stage." })
   @IsOptional()
   @IsUUID("all", { message: "stageId must be a UUID" })

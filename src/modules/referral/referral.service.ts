@@ -1,6 +1,6 @@
 import { Context } from "../../core/context/context";
 import { OrderDirection, Page, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
-import { whereDealState } from "../deal/deal.filters";
+import { searchRelevance, whereDealListFilter } from "../deal/deal.filters";
 import { whereVisibleTo } from "../deal/visibility";
 import { ReferralOpportunity } from "./referral-opportunity.entity";
 import { ReferralOpportunityFilter, ReferralOpportunityOrder, ReferralOpportunityOrderField } from "./referral.inputs";
@@ -25,15 +25,16 @@ export const referralService = {
   ): Promise<Page<ReferralOpportunity>> {
     const filter = given ?? {}; // filter: null means no filter
     // The child entity's query builder adds kind = 'referral' by itself.
-    const qb = whereDealState(whereVisibleTo(db.getRepository(ReferralOpportunity).createQueryBuilder("deal"), "deal", viewer), filter);
+    const qb = whereDealListFilter(whereVisibleTo(db.getRepository(ReferralOpportunity).createQueryBuilder("deal"), "deal", viewer), filter);
     if (filter.stageId) qb.andWhere("deal.stage_id = :stageId", { stageId: filter.stageId });
     if (filter.seekerId) qb.andWhere("deal.seeker_id = :seekerId", { seekerId: filter.seekerId });
     if (filter.providerId) qb.andWhere("deal.provider_id = :providerId", { providerId: filter.providerId });
     if (filter.connectorId) qb.andWhere("deal.connector_id = :connectorId", { connectorId: filter.connectorId });
     if (filter.createdAfter) qb.andWhere("deal.created_at >= :createdAfter", { createdAfter: filter.createdAfter });
     if (filter.createdBefore) qb.andWhere("deal.created_at < :createdBefore", { createdBefore: filter.createdBefore });
-    const field = order?.field ?? ReferralOpportunityOrderField.CREATED_AT;
-    return paginate(qb, page, SORT_KEYS[field], order?.direction ?? OrderDirection.DESC);
+    // An orderBy given wins; a search without one lists the best matches first.
+    const sort = order ? SORT_KEYS[order.field] : (searchRelevance(filter) ?? SORT_KEYS[ReferralOpportunityOrderField.CREATED_AT]);
+    return paginate(qb, page, sort, order?.direction ?? OrderDirection.DESC);
   },
 };
 

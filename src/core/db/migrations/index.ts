@@ -5,6 +5,8 @@ import { DealLifecycle1764028800000 } from "./1764028800000-deal-lifecycle";
 import { IdempotencyFingerprint1764115200000 } from "./1764115200000-idempotency-fingerprint";
 import { DealEvents1764201600000 } from "./1764201600000-deal-events";
 
+import { DealSearch1764288000000 } from "./1764288000000-deal-search";
+
 /** In order. Listed, not globbed, so the same list works from TypeScript and from dist/. */
 export const migrations = [
   InitialSchema1763769600000,
@@ -13,4 +15,5 @@ export const migrations = [
   DealLifecycle1764028800000,
   IdempotencyFingerprint1764115200000,
   DealEvents1764201600000,
+  DealSearch1764288000000,
 ];
