@@ -1,5 +1,6 @@
 import { Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
+import { adminService } from "../src/modules/admin/admin.service";
 import { dealEventSubscriptions } from "../src/modules/events/deal-event.resolver";
 import { createCompany, createPerson, createTenant, createUser, createWorkspace, TestUser } from "./factories";
 import { dataOf, useTestService } from "./support/harness";
@@ -52,6 +53,9 @@ describe("dealEvents subscriptions over graphql-ws", () => {
   });
 
   const wsUrl = () => service.url.replace(/^http/, "ws");
+  /** Whether the hub still holds a subscription of this user. */
+  const hubHas = (userId: string) =>
+    [...((dealEventSubscriptions.hub as any).subscribers.get(me.organizationId) ?? [])].some((s: any) => s.viewer.userId === userId);
   const call = async (query: string, variables: Record<string, unknown>, user = me) => dataOf(await service.http(query, variables, { key: user.apiKey }));
   const referral = async (user = me) =>
     (await call(CREATE_REFERRAL, { input: people[user.organizationId] }, user)).createReferralOpportunity.data.id as string;
@@ -138,6 +142,20 @@ describe("dealEvents subscriptions over graphql-ws", () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it("ends a subscription whose API key is revoked, at the next event, with UNAUTHENTICATED", async () => {
+    const revocable = await createUser(service.db, me.organizationId, me.workspaceId);
+    const watching = await subscribe(revocable);
+    const kept = await subscribe(me);
+    const first = await referral();
+    await waitFor(() => watching.ofDeal(first).length === 1 && kept.ofDeal(first).length === 1, "the first event");
+    await adminService.revokeKey(service.db, { key: revocable.apiKey });
+    const second = await referral();
+    await waitFor(() => kept.ofDeal(second).length === 1 && watching.errors.length === 1, "the second event and the error");
+    expect(watching.ofDeal(second)).toEqual([]);
+    expect(JSON.stringify(watching.errors[0])).toContain("UNAUTHENTICATED");
+    await waitFor(() => dealEventSubscriptions.hub!.size === 0 || !hubHas(revocable.userId), "the subscription to end");
   });
 
   it("narrows to one deal or one pipeline", async () => {

@@ -6,4 +6,6 @@ export interface Viewer {
   workspaceId: string;
   /** Every workspace the user is a member of; deal visibility is decided by these. */
   workspaceIds: string[];
+  /** The API key the request came with, for what outlives the request (a subscription checks it is still valid). */
+  apiKeyId?: string;
 }

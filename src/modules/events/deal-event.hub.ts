@@ -2,6 +2,7 @@ import { logBackgroundError } from "../../core/observability/logger";
 import { AsyncResource } from "node:async_hooks";
 import { DataSource } from "typeorm";
 import { Viewer } from "../../core/auth/viewer";
+import { UnauthenticatedError } from "../../core/errors/errors";
 import { visibleToMembersOf } from "../deal/visibility";
 import { DealEventRow } from "./deal-event";
 
@@ -21,6 +22,8 @@ export interface DealEventFilter {
 
 interface Subscriber extends DealEventFilter {
   push(event: DealEventRow): void;
+  /** Ends the subscription with an error (its API key no longer holds). */
+  fail(error: Error): void;
 }
 
 /**
@@ -50,20 +53,30 @@ export class DealEventHub {
   /** The events `filter` asks for, as they commit, until the iterator is returned (the client unsubscribes). */
   subscribe(filter: DealEventFilter): AsyncIterableIterator<DealEventRow> {
     const pending: DealEventRow[] = [];
-    let waiting: ((result: IteratorResult<DealEventRow>) => void) | null = null;
+    let waiting: { resolve: (result: IteratorResult<DealEventRow>) => void; reject: (error: Error) => void } | null = null;
     let done = false;
+    let failure: Error | null = null;
     const organization = filter.viewer.organizationId;
     const subscriber: Subscriber = {
       ...filter,
       push: (event) => {
         if (done) return;
         if (waiting) {
-          const resolve = waiting;
+          const { resolve } = waiting;
           waiting = null;
           resolve({ value: event, done: false });
         } else {
           pending.push(event);
         }
+      },
+      fail: (error) => {
+        if (done) return;
+        // The waiting next() gets the error (finish would answer it "done" instead).
+        const next = waiting;
+        waiting = null;
+        void finish();
+        if (next) next.reject(error);
+        else failure = error;
       },
     };
     if (!this.subscribers.has(organization)) this.subscribers.set(organization, new Set());
@@ -72,15 +85,20 @@ export class DealEventHub {
       done = true;
       this.subscribers.get(organization)?.delete(subscriber);
       if (this.subscribers.get(organization)?.size === 0) this.subscribers.delete(organization);
-      waiting?.({ value: undefined, done: true });
+      waiting?.resolve({ value: undefined, done: true });
       waiting = null;
       return Promise.resolve({ value: undefined, done: true });
     };
     return {
       next: () => {
         if (pending.length > 0) return Promise.resolve({ value: pending.shift()!, done: false });
+        if (failure) {
+          const error = failure;
+          failure = null;
+          return Promise.reject(error);
+        }
         if (done) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => (waiting = resolve));
+        return new Promise((resolve, reject) => (waiting = { resolve, reject }));
       },
       return: finish,
       throw: (error) => finish().then(() => Promise.reject(error)),
@@ -106,23 +124,34 @@ export class DealEventHub {
     const candidates = [...(this.subscribers.get(ref.organizationId) ?? [])].filter((s) => !s.dealId || s.dealId === ref.dealId);
     if (candidates.length === 0) return;
     const users = [...new Set(candidates.map((s) => s.viewer.userId))];
-    const [row]: Array<DealEventRow & { visible_to: string[] }> = await this.db.query(
+    const keys = [...new Set(candidates.flatMap((s) => (s.viewer.apiKeyId ? [s.viewer.apiKeyId] : [])))];
+    // The same statement says which subscribers' keys still hold: a revoked or expired key ends
+    // its subscriptions at the next event, not only at the next connection.
+    const [row]: Array<DealEventRow & { visible_to: string[]; live_keys: string[] }> = await this.db.query(
       `SELECT event.*,
               ARRAY(SELECT viewer.user_id FROM unnest($3::uuid[]) AS viewer(user_id)
                      WHERE ${visibleToMembersOf(
                        "deal",
                        `ARRAY(SELECT m.workspace_id FROM workspace_membership m
                                WHERE m.organization_id = deal.organization_id AND m.user_id = viewer.user_id)`,
-                     )}) AS visible_to
+                     )}) AS visible_to,
+              ARRAY(SELECT k.id FROM api_key k
+                     WHERE k.organization_id = event.organization_id AND k.id = ANY($4::uuid[])
+                       AND k.revoked_at IS NULL AND k.expires_at > now()) AS live_keys
          FROM deal_event event
          JOIN pipeline_deal deal ON deal.organization_id = event.organization_id AND deal.id = event.deal_id
         WHERE event.organization_id = $1 AND event.id = $2`,
-      [ref.organizationId, ref.id, users],
+      [ref.organizationId, ref.id, users, keys],
     );
     if (!row) return;
     const visibleTo = new Set(row.visible_to);
-    const { visible_to: _visibleTo, ...event } = row;
+    const liveKeys = new Set(row.live_keys);
+    const { visible_to: _visibleTo, live_keys: _liveKeys, ...event } = row;
     for (const subscriber of candidates) {
+      if (subscriber.viewer.apiKeyId && !liveKeys.has(subscriber.viewer.apiKeyId)) {
+        subscriber.fail(new UnauthenticatedError("The API key has been revoked or has expired: connect again with a valid key."));
+        continue;
+      }
       if (!visibleTo.has(subscriber.viewer.userId)) continue;
       if (subscriber.dealKind && event.deal.kind !== subscriber.dealKind) continue;
       subscriber.push(event);
