@@ -60,6 +60,8 @@ export interface WebhookConfig {
   disableAfterSeconds: number;
   /** How often an idle worker looks for due deliveries (WEBHOOK_POLL_MS, default 1 s). */
   pollMs: number;
+  /** Events (with their deliveries and attempts) older than this are pruned, once none is pending (EVENT_RETENTION_DAYS, default 30). */
+  retentionDays: number;
 }
 
 export interface DatabaseTimeouts {
@@ -148,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryForSeconds: positiveInt(env, "WEBHOOK_RETRY_FOR_SECONDS", 24 * 3600),
       disableAfterSeconds: positiveInt(env, "WEBHOOK_DISABLE_AFTER_SECONDS", 3 * 24 * 3600),
       pollMs: positiveInt(env, "WEBHOOK_POLL_MS", 1_000),
+      retentionDays: positiveInt(env, "EVENT_RETENTION_DAYS", 30),
     },
   };
 }

@@ -129,6 +129,7 @@ describe("configuration", () => {
       retryForSeconds: 86_400,
       disableAfterSeconds: 259_200,
       pollMs: 1_000,
+      retentionDays: 30,
     });
     expect(loadConfig({ NODE_ENV: "production" }).webhooks.allowPrivate).toBe(false);
     expect(loadConfig({ NODE_ENV: "production", WEBHOOK_ALLOW_PRIVATE: "true" }).webhooks.allowPrivate).toBe(true);

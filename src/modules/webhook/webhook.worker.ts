@@ -9,6 +9,37 @@ import { urlProblem } from "./webhook.url";
 /** How many deliveries one worker takes at a time. */
 const BATCH = 20;
 
+/** How often a worker prunes events past their retention (every replica may; the deletes do not clash). */
+const PRUNE_EVERY_MS = 15 * 60_000;
+/** Events deleted per statement while pruning, so no statement holds many rows for long. */
+const PRUNE_BATCH = 1000;
+
+/**
+ * Deletes the events older than `retentionDays` that no delivery still waits on, with their
+ * deliveries and attempts (by cascade), in batches. Returns how many events went.
+ */
+export async function pruneEvents(db: DataSource, retentionDays: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const [{ pruned }]: Array<{ pruned: number }> = await db.query(
+      `WITH gone AS (
+         DELETE FROM deal_event event
+          WHERE (event.organization_id, event.id) IN (
+                  SELECT old.organization_id, old.id FROM deal_event old
+                   WHERE old.occurred_at < now() - $1 * interval '1 day'
+                     AND NOT EXISTS (SELECT 1 FROM webhook_delivery delivery
+                                      WHERE delivery.organization_id = old.organization_id AND delivery.event_id = old.id
+                                        AND delivery.status = 'pending')
+                   LIMIT $2)
+         RETURNING 1)
+       SELECT count(*)::int AS pruned FROM gone`,
+      [retentionDays, PRUNE_BATCH],
+    );
+    total += pruned;
+    if (pruned < PRUNE_BATCH) return total;
+  }
+}
+
 /** A delivery the worker has claimed, with its endpoint and event. */
 interface ClaimedDelivery {
   organization_id: string;
@@ -59,11 +90,16 @@ export function startWebhookWorker(db: DataSource, config: WebhookConfig): Webho
   // Longer than an attempt can take (its timeout) with time to record it, so a live attempt keeps its delivery.
   const leaseMs = config.timeoutMs * 2 + 1_000;
 
+  let prunedAt = 0;
   const loop = (async () => {
     while (running) {
       let claimed: ClaimedDelivery[] = [];
       committedMeanwhile = false;
       try {
+        if (Date.now() - prunedAt >= PRUNE_EVERY_MS) {
+          prunedAt = Date.now();
+          await pruneEvents(db, config.retentionDays);
+        }
         claimed = await claim(db, leaseMs);
         const results = await Promise.allSettled(claimed.map((delivery) => deliver(db, config, delivery)));
         // An attempt whose result could not be recorded is tried again when its lease runs out.

@@ -6,6 +6,7 @@ import { IdempotencyFingerprint1764115200000 } from "./1764115200000-idempotency
 import { DealEvents1764201600000 } from "./1764201600000-deal-events";
 
 import { DealSearch1764288000000 } from "./1764288000000-deal-search";
+import { EventRetention1764374400000 } from "./1764374400000-event-retention";
 
 /** In order. Listed, not globbed, so the same list works from TypeScript and from dist/. */
 export const migrations = [
@@ -16,4 +17,5 @@ export const migrations = [
   IdempotencyFingerprint1764115200000,
   DealEvents1764201600000,
   DealSearch1764288000000,
+  EventRetention1764374400000,
 ];
