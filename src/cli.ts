@@ -18,6 +18,7 @@ const USAGE = `Usage: npm run cli -- <command> [--flags]
   create-workspace --org ORG_ID --name NAME
   create-user      --org ORG_ID --workspace WORKSPACE_ID --email E --first-name F --last-name L
   add-member       --workspace WORKSPACE_ID --user USER_ID
+  set-role         --user USER_ID --role admin|member   (organization admins manage webhook endpoints)
   create-key       --user USER_ID [--days N]      (default 90 days)
   revoke-key       --key KEY
   list-organizations
@@ -54,6 +55,7 @@ const OPTIONS = {
   description: { type: "string" },
   enabled: { type: "string" },
   first: { type: "string" },
+  role: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -65,6 +67,7 @@ const COMMAND_FLAGS: Record<string, Array<keyof typeof OPTIONS>> = {
   "create-workspace": ["org", "name"],
   "create-user": ["org", "workspace", "email", "first-name", "last-name"],
   "add-member": ["workspace", "user"],
+  "set-role": ["user", "role"],
   "create-key": ["user", "days"],
   "revoke-key": ["key"],
   "list-organizations": [],
@@ -90,6 +93,7 @@ const COMMANDS: Record<string, (db: DataSource, f: Flags) => Promise<unknown>> =
   "create-user": (db, f) =>
     adminService.createUser(db, { org: f.org!, workspace: f.workspace!, email: f.email!, firstName: f["first-name"]!, lastName: f["last-name"]! }),
   "add-member": (db, f) => adminService.addMember(db, { workspace: f.workspace!, user: f.user! }),
+  "set-role": (db, f) => adminService.setRole(db, { user: f.user!, role: f.role! }),
   "create-key": (db, f) => adminService.createKey(db, { user: f.user!, days: f.days === undefined ? undefined : Number(f.days) }),
   "revoke-key": (db, f) => adminService.revokeKey(db, { key: f.key! }),
   "list-organizations": (db) => adminQueries.listOrganizations(db),

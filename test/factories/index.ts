@@ -33,7 +33,7 @@ export async function createTenant(db: DataSource, name = `Org ${unique()}`): Pr
     firstName: "Olive",
     lastName: "Owner",
   });
-  return { ...made, viewer: viewerOf(made, [made.workspaceId]) };
+  return { ...made, viewer: { ...viewerOf(made, [made.workspaceId]), isAdmin: true } };
 }
 
 export async function createWorkspace(db: DataSource, organizationId: string, name = `Workspace ${unique()}`): Promise<string> {

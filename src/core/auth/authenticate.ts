@@ -6,6 +6,7 @@ import { Viewer } from "./viewer";
 
 interface KeyRow {
   key_id: string;
+  role: string;
   organization_id: string;
   user_id: string;
   expires_at: Date;
@@ -24,7 +25,7 @@ export async function authenticate(
   if (!isWellFormedApiKey(key)) throw new UnauthenticatedError("The API key is malformed.");
 
   const [row]: KeyRow[] = await db.query(
-    `SELECT k.id AS key_id, k.organization_id, k.user_id, k.expires_at, k.revoked_at, p.default_workspace_id,
+    `SELECT k.id AS key_id, p.role, k.organization_id, k.user_id, k.expires_at, k.revoked_at, p.default_workspace_id,
             coalesce(array_agg(m.workspace_id ORDER BY m.created_at, m.workspace_id)
                      FILTER (WHERE m.workspace_id IS NOT NULL), '{}') AS workspace_ids
        FROM api_key k
@@ -44,6 +45,7 @@ export async function authenticate(
     workspaceId: currentWorkspace(row, headers.workspaceId),
     workspaceIds: row.workspace_ids,
     apiKeyId: row.key_id,
+    isAdmin: row.role === "admin",
   };
 }
 

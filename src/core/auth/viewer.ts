@@ -6,6 +6,8 @@ export interface Viewer {
   workspaceId: string;
   /** Every workspace the user is a member of; deal visibility is decided by these. */
   workspaceIds: string[];
+  /** An organization admin (OrganizationRole.ADMIN); absent or false: a member. */
+  isAdmin?: boolean;
   /** The API key the request came with, for what outlives the request (a subscription checks it is still valid). */
   apiKeyId?: string;
 }

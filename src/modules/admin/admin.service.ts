@@ -5,7 +5,7 @@ import { insertRow } from "../../core/db/insert";
 import { ConflictError, FieldError, InputError, NotFoundError } from "../../core/errors/errors";
 import { ApiKey } from "../api-key/api-key.entity";
 import { Organization } from "../organization/organization.entity";
-import { Person, PersonType } from "../person/person.entity";
+import { OrganizationRole, Person, PersonType } from "../person/person.entity";
 import { assertUserEmailFree } from "../person/person.queries";
 import { WorkspaceMembership } from "../workspace/workspace-membership.entity";
 import { Workspace } from "../workspace/workspace.entity";
@@ -26,7 +26,8 @@ export const adminService = {
     return db.transaction(async (tx) => {
       const organization = await insertRow(tx, Organization, { name: input.org.trim() });
       const workspace = await insertRow(tx, Workspace, { organizationId: organization.id, name: input.workspace.trim() });
-      const user = await insertUser(tx, organization.id, workspace.id, input);
+      // The user an organization is made with administers it.
+      const user = await insertUser(tx, organization.id, workspace.id, input, OrganizationRole.ADMIN);
       const apiKey = await insertKey(tx, user, DEFAULT_KEY_LIFETIME_DAYS);
       return { organizationId: organization.id, workspaceId: workspace.id, userId: user.id, apiKey: apiKey.key };
     });
@@ -48,6 +49,20 @@ export const adminService = {
       const user = await insertUser(tx, input.org, input.workspace, input);
       return { organizationId: input.org, workspaceId: input.workspace, userId: user.id };
     });
+  },
+
+  /** Makes a user an organization admin or a member again. */
+  async setRole(db: DataSource, input: { user: string; role: string }) {
+    const roles = Object.values(OrganizationRole) as string[];
+    check({ user: uuid(input.user), role: roles.includes(input.role) ? null : `must be one of ${roles.join(", ")}` });
+    // In WITH … SELECT: TypeORM answers a bare UPDATE with [rows, count].
+    const [row] = await db.query(
+      `WITH changed AS (UPDATE person SET role = $2, updated_at = now() WHERE id = $1 AND type = 'USER' RETURNING organization_id, id, role)
+       SELECT * FROM changed`,
+      [input.user, input.role],
+    );
+    if (!row) throw new NotFoundError("User", input.user);
+    return { organizationId: row.organization_id as string, userId: row.id as string, role: row.role as string };
   },
 
   async addMember(db: DataSource, input: { workspace: string; user: string }) {
@@ -95,7 +110,13 @@ export const adminService = {
   },
 };
 
-async function insertUser(tx: EntityManager, organizationId: string, workspaceId: string, input: NewUser): Promise<Person> {
+async function insertUser(
+  tx: EntityManager,
+  organizationId: string,
+  workspaceId: string,
+  input: NewUser,
+  role = OrganizationRole.MEMBER,
+): Promise<Person> {
   const email = input.email.trim().toLowerCase();
   await assertUserEmailFree(tx, organizationId, email);
   const user = await insertRow(tx, Person, {
@@ -105,6 +126,7 @@ async function insertUser(tx: EntityManager, organizationId: string, workspaceId
     firstName: input.firstName.trim(),
     lastName: input.lastName.trim(),
     defaultWorkspaceId: workspaceId,
+    role,
   });
   await insertRow(tx, WorkspaceMembership, { organizationId, workspaceId, userId: user.id });
   return user;

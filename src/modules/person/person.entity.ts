@@ -14,6 +14,19 @@ registerEnumType(PersonType, {
   },
 });
 
+export enum OrganizationRole {
+  ADMIN = "admin",
+  MEMBER = "member",
+}
+registerEnumType(OrganizationRole, {
+  name: "OrganizationRole",
+  description: "What a USER may do in their organization.",
+  valuesConfig: {
+    ADMIN: { description: "May also manage the organization's webhook endpoints. The user the organization was made with is one." },
+    MEMBER: { description: "Works with deals; cannot manage webhook endpoints." },
+  },
+});
+
 @ObjectType({ description: "A person: a user of dealgraph or a contact." })
 @Entity("person")
 export class Person {
@@ -55,6 +68,10 @@ export class Person {
 
   @Column("uuid", { nullable: true })
   defaultWorkspaceId: string | null;
+
+  @Field(() => OrganizationRole, { nullable: true, description: "A USER's role in the organization; null for a CONTACT." })
+  @Column("text", { nullable: true })
+  role: OrganizationRole | null;
 
   @Field({ description: "When the person was added." })
   @CreateDateColumn({ type: "timestamptz" })

@@ -1,4 +1,5 @@
-import { Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
+import { Args, Ctx, Field, FieldResolver, MiddlewareFn, Mutation, ObjectType, Query, Resolver, Root, UseMiddleware } from "type-graphql";
+import { ForbiddenError } from "../../core/errors/errors";
 import type { Context } from "../../core/context/context";
 import { payload, PayloadType } from "../../core/graphql/payload";
 import { webhookCommands } from "./webhook.commands";
@@ -17,8 +18,20 @@ class WebhookEndpointWithSecretPayload extends PayloadType(WebhookEndpoint) {
   secret: string;
 }
 
-/** Webhook endpoints of the caller's organization: every member may manage them. */
+/** Refuses a caller who is not an organization admin (see OrganizationRole). */
+const AdminsOnly: MiddlewareFn<Context> = ({ context, info }, next) => {
+  // Root fields only: an endpoint's own fields need no second check.
+  if (info.parentType.name !== "Query" && info.parentType.name !== "Mutation") return next();
+  if (!context.viewer.isAdmin) throw new ForbiddenError("Only an organization admin can see or manage webhook endpoints.");
+  return next();
+};
+
+/**
+ * Webhook endpoints of the caller's organization. Only an organization admin may see or manage
+ * them: an endpoint receives every deal of the organization, visible to its maker or not.
+ */
 @Resolver(() => WebhookEndpoint)
+@UseMiddleware(AdminsOnly)
 export class WebhookEndpointResolver {
   @Query(() => [WebhookEndpoint], { description: "Your organization's webhook endpoints, oldest first." })
   webhookEndpoints(@Ctx() { db, viewer }: Context): Promise<WebhookEndpoint[]> {
