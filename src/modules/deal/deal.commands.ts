@@ -84,13 +84,17 @@ export const dealCommands = {
  * the outcome fields the new stage no longer allows.
  */
 export function moveChanges(deal: PipelineDeal, from: Stage, to: Stage): DealChanges {
-  const changes: DealChanges = { stageId: to.id };
-  const transition = closeTransition(from, to);
-  if (transition) changes.closedAt = transition === "closes" ? () => "now()" : null;
+  const changes: DealChanges = { stageId: to.id, ...closeChanges(from, to) };
   if (deal instanceof Opportunity) {
     Object.assign(changes, { probability: to.probability }, outcomeAfterMove(to, deal, {}));
   }
   return changes;
+}
+
+/** `closedAt` as a move from `from` to `to` sets it: now when it closes, null when it reopens, else untouched. */
+export function closeChanges(from: Stage, to: Stage): DealChanges {
+  const transition = closeTransition(from, to);
+  return transition ? { closedAt: transition === "closes" ? () => "now()" : null } : {};
 }
 
 /** The deal, locked, when the viewer may change it and it is at the expected version. */

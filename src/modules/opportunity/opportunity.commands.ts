@@ -9,7 +9,8 @@ import { InputProblems } from "../../core/errors/field-errors";
 import { Company } from "../company/company.entity";
 import { createDeal } from "../deal/deal-creation";
 import { DealChanges, lockVisibleDeal, updateDeal } from "../deal/deal.repository";
-import { assertMayChange, assertWritable, closeTransition, dealChanges } from "../deal/deal.rules";
+import { closeChanges } from "../deal/deal.commands";
+import { assertMayChange, assertWritable, dealChanges } from "../deal/deal.rules";
 import { Organization } from "../organization/organization.entity";
 import { Person, PersonType } from "../person/person.entity";
 import { Site } from "../site/site.entity";
@@ -136,12 +137,8 @@ export const opportunityCommands = {
         winLossReason: input.winLossReason === undefined ? undefined : blankToNull(input.winLossReason),
         lostReasonCategory: input.lostReasonCategory,
       };
-      const outcome = moved
-        ? outcomeAfterMove(stage, deal, givenOutcome)
-        : {
-            winLossReason: givenOutcome.winLossReason !== undefined ? givenOutcome.winLossReason : deal.winLossReason,
-            lostReasonCategory: givenOutcome.lostReasonCategory !== undefined ? givenOutcome.lostReasonCategory : deal.lostReasonCategory,
-          };
+      // Unmoved, the current stage allows the current outcome, so this keeps what is not given.
+      const outcome = outcomeAfterMove(stage, deal, givenOutcome);
       for (const [field, message, constraint] of outcomeProblems(stage, outcome)) problems.add(field, message, constraint);
       const solutionFamilies = given("solutionFamilies") ? checkedFamilies(problems, input.solutionFamilies!) : deal.solutionFamilies;
       problems.throwIfAny();
@@ -172,12 +169,9 @@ export const opportunityCommands = {
         bidDueDate: input.bidDueDate === undefined ? deal.bidDueDate : input.bidDueDate,
         budgetConfirmed: input.budgetConfirmed ?? deal.budgetConfirmed,
         priority: input.priority === undefined ? deal.priority : input.priority,
-        lostReasonCategory: outcome.lostReasonCategory,
         technicalRequirements: text("technicalRequirements"),
       };
-      const changes = dealChanges(deal, next);
-      const transition = closeTransition(currentStage, stage);
-      if (transition) changes.closedAt = transition === "closes" ? () => "now()" : null;
+      const changes = { ...dealChanges(deal, next), ...closeChanges(currentStage, stage) };
       return Object.keys(changes).length === 0 ? deal : updateDeal(tx, deal, changes);
     });
   },
