@@ -166,6 +166,15 @@ describe("REST: /api/referral-opps", () => {
     expect(huge.status).toBe(413);
     const forbidden = await rest("PATCH", "/api/referral-opps/{id}", { path: `/api/referral-opps/${deal.id}`, body: { name: "Mine now" }, key: stranger.apiKey });
     expect(forbidden.status).toBe(404); // a WORKSPACE_LOCAL deal the stranger cannot see
+    // An opportunity's id is not a referral's: 404 on every referral route, and nothing written.
+    const customerId = (await createCompany(service.db, me.organizationId)).id;
+    const opportunityId = dataOf(
+      await service.http(`mutation ($input: CreateOpportunityInput!) { createOpportunity(input: $input) { data { id } } }`, { input: { customerId, title: "T", pipelineType: "OTHER" } }, { key: me.apiKey }),
+    ).createOpportunity.data.id;
+    const salesWon = await stageId(service.db, Pipeline.SALES, "won");
+    expect((await rest("POST", "/api/referral-opps/{id}/stage", { path: `/api/referral-opps/${opportunityId}/stage`, body: { stageId: salesWon } })).status).toBe(404);
+    expect((await rest("DELETE", "/api/referral-opps/{id}", { path: `/api/referral-opps/${opportunityId}` })).status).toBe(404);
+    expect((await service.db.query(`SELECT version, archived_at FROM pipeline_deal WHERE id = $1`, [opportunityId]))[0]).toEqual({ version: 1, archived_at: null });
   });
 
   it("masks an unexpected failure as 500, exactly as GraphQL masks it, with no internals", async () => {

@@ -22,11 +22,11 @@ export const dealCommands = {
    * and the outcome fields the new stage no longer allows are cleared. The current stage again
    * writes nothing.
    */
-  async move(ctx: Context, plain: unknown): Promise<PipelineDeal> {
+  async move(ctx: Context, plain: unknown, only?: OnlyKind): Promise<PipelineDeal> {
     const { input, problems } = await parseInput(MoveDealArgs, plain, "");
     problems.throwIfAny();
     return inUnitOfWork(ctx, async (tx) => {
-      const { deal, stage: from, target } = await lockWritable(tx, input.id, input.expectedVersion, { stageId: input.stageId });
+      const { deal, stage: from, target } = await lockWritable(tx, input.id, input.expectedVersion, { stageId: input.stageId, only });
       const to = target.stage;
       if (!to) throw new InputError([{ path: "stageId", message: "no stage with this id exists", constraint: "exists" }]);
       if (to.pipeline !== pipelineOf(deal)) {
@@ -44,11 +44,11 @@ export const dealCommands = {
   },
 
   /** Archives a deal (a soft delete): lists leave it out, a read by id still answers. Idempotent. */
-  async archive(ctx: Context, plain: unknown): Promise<PipelineDeal> {
+  async archive(ctx: Context, plain: unknown, only?: OnlyKind): Promise<PipelineDeal> {
     const { input, problems } = await parseInput(DealWriteArgs, plain, "");
     problems.throwIfAny();
     return inUnitOfWork(ctx, async (tx) => {
-      const { deal } = await lockWritable(tx, input.id, input.expectedVersion, { archived: "allow" });
+      const { deal } = await lockWritable(tx, input.id, input.expectedVersion, { archived: "allow", only });
       if (deal.archivedAt) return deal;
       return updateDeal(tx, deal, { archivedAt: () => "now()", archivedById: tx.viewer.userId });
     });
@@ -97,15 +97,22 @@ export function closeChanges(from: Stage, to: Stage): DealChanges {
   return transition ? { closedAt: transition === "closes" ? () => "now()" : null } : {};
 }
 
+/** For an adapter of one kind of deal (the referral REST routes): another kind's id is NOT_FOUND, as a missing one. */
+export interface OnlyKind {
+  kind: abstract new (...args: never[]) => PipelineDeal;
+  /** How the NOT_FOUND names it, such as "Referral opportunity". */
+  name: string;
+}
+
 /** The deal, locked, when the viewer may change it and it is at the expected version. */
 async function lockWritable(
   tx: Context,
   id: string,
   expectedVersion: number | null | undefined,
-  options: { archived?: "refuse" | "allow"; workspaceId?: string; stageId?: string } = {},
+  options: { archived?: "refuse" | "allow"; workspaceId?: string; stageId?: string; only?: OnlyKind } = {},
 ) {
   const locked = await lockVisibleDeal(tx, id, options);
-  if (!locked) throw new NotFoundError("Deal", id);
+  if (!locked || (options.only && !(locked.deal instanceof options.only.kind))) throw new NotFoundError(options.only?.name ?? "Deal", id);
   assertMayChange(tx.viewer, locked.deal);
   assertWritable(locked.deal, expectedVersion, options);
   return locked;

@@ -2,7 +2,7 @@ import { isISO8601, isUUID } from "class-validator";
 import { execute, parse } from "graphql";
 import type { Context } from "../../core/context/context";
 import { graphQLData, RestError, RestRequest, RestResponse, RestRoute } from "../../core/http/rest";
-import { ConflictError, ErrorCode, FieldError, InputError, NotFoundError } from "../../core/errors/errors";
+import { ConflictError, ErrorCode, FieldError, InputError } from "../../core/errors/errors";
 import { MAX_PAGE_SIZE } from "../../core/pagination/connection";
 import { getSchema } from "../../schema";
 import { isReplay } from "../deal/deal-creation";
@@ -96,10 +96,8 @@ async function versioned<T>(request: RestRequest, write: (version: number | unde
   }
 }
 
-/** A referral deal the caller can see, or 404 (an opportunity's id is not a referral's). */
-async function referralOf(ctx: Context, id: string): Promise<void> {
-  if (!((await ctx.loaders.deal.load(id)) instanceof ReferralOpportunity)) throw new NotFoundError("Referral opportunity", id);
-}
+/** The writes of these routes take referral deals only: an opportunity's id is 404, as a missing one. */
+const REFERRALS_ONLY = { kind: ReferralOpportunity, name: "Referral opportunity" };
 
 const LIST_PARAMS = ["limit", "cursor", "stageId", "seekerId", "providerId", "connectorId", "createdAfter", "createdBefore"];
 
@@ -190,14 +188,13 @@ export const referralRoutes: RestRoute[] = [
     method: "POST",
     path: "/api/referral-opps/:id/stage",
     async handle(request) {
-      await referralOf(request.ctx, request.params.id);
       const body = (request.body && typeof request.body === "object" && !Array.isArray(request.body) ? request.body : {}) as Record<string, unknown>;
       const unknown = Object.keys(body).filter((key) => key !== "stageId");
       if (unknown.length > 0) {
         throw new InputError(unknown.map((key) => ({ path: key, message: `${key} is not a field of this request`, constraint: "isKnownField" })));
       }
       const deal = await versioned(request, (version) =>
-        dealCommands.move(request.ctx, { id: request.params.id, stageId: body.stageId, expectedVersion: version }),
+        dealCommands.move(request.ctx, { id: request.params.id, stageId: body.stageId, expectedVersion: version }, REFERRALS_ONLY),
       );
       return answer(request.ctx, deal as ReferralOpportunity, 200, "Referral opportunity moved successfully");
     },
@@ -206,8 +203,9 @@ export const referralRoutes: RestRoute[] = [
     method: "DELETE",
     path: "/api/referral-opps/:id",
     async handle(request) {
-      await referralOf(request.ctx, request.params.id);
-      const deal = await versioned(request, (version) => dealCommands.archive(request.ctx, { id: request.params.id, expectedVersion: version }));
+      const deal = await versioned(request, (version) =>
+        dealCommands.archive(request.ctx, { id: request.params.id, expectedVersion: version }, REFERRALS_ONLY),
+      );
       return answer(request.ctx, deal as ReferralOpportunity, 200, "Referral opportunity archived successfully");
     },
   },
