@@ -224,6 +224,9 @@ describe("REST: /api/referral-opps", () => {
     const read = await rest("GET", "/api/referral-opps/{id}", { path: `/api/referral-opps/${id}` });
     expect(read.body).toMatchObject({ success: true, data: { id, expectedValue: 10 } });
     expect(read.headers.get("etag")).toBe('"1"');
+    // Ids in any case, as over GraphQL.
+    const upper = await rest("GET", "/api/referral-opps/{id}", { path: `/api/referral-opps/${id.toUpperCase()}` });
+    expect(upper.body.data.id).toBe(id);
 
     const patched = await rest("PATCH", "/api/referral-opps/{id}", { path: `/api/referral-opps/${id}`, body: { expectedValue: 20, description: "Now" }, headers: { "if-match": '"1"' } });
     expect(patched.status).toBe(200);
