@@ -1,4 +1,4 @@
-import { Pool } from "pg";
+import { Pool, PoolClient } from "pg";
 import { generateApiKey } from "../src/core/auth/api-keys";
 import { BulkTable, ColumnType } from "./bulk";
 import { Random } from "./prng";
@@ -120,6 +120,23 @@ const EPOCH = Date.UTC(2024, 0, 1);
 const TWO_YEARS = 2 * 365 * 86_400_000;
 
 /**
+ * The organization's stages: its own (made by the trigger of the organization-stages migration),
+ * or the shared ones on a database migrated only up to before it (bench:migration).
+ */
+async function organizationStages(client: PoolClient, organizationId: string): Promise<StageRow[]> {
+  const [{ owned }] = (
+    await client.query<{ owned: boolean }>(
+      "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'stage' AND column_name = 'organization_id') AS owned",
+    )
+  ).rows;
+  const columns = "id, pipeline, key, probability, is_won OR is_lost AS closing";
+  const { rows } = owned
+    ? await client.query<StageRow>(`SELECT ${columns} FROM stage WHERE organization_id = $1 ORDER BY pipeline, sort_order`, [organizationId])
+    : await client.query<StageRow>(`SELECT ${columns} FROM stage ORDER BY pipeline, sort_order`);
+  return rows;
+}
+
+/**
  * Generates the data set from a fixed seed and writes it in bulk, table by table, in one
  * transaction. The migrations must have run (the stages come from them).
  */
@@ -129,9 +146,6 @@ export async function loadDataset(pool: Pool, size: DatasetSize, { lifecycle = t
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
-    const stages = (
-      await client.query<StageRow>("SELECT id, pipeline, key, probability, is_won OR is_lost AS closing FROM stage ORDER BY pipeline, sort_order")
-    ).rows;
     const rows: Record<string, number> = {};
     const write = async (table: BulkTable<any>) => {
       rows[table.table] = (rows[table.table] ?? 0) + (await table.flush(client));
@@ -141,6 +155,7 @@ export async function loadDataset(pool: Pool, size: DatasetSize, { lifecycle = t
     const organization = new BulkTable<{ id: string; name: string }>("organization", { id: "uuid", name: "text" });
     organization.add({ id: organizationId, name: "Bench Organization" });
     await write(organization);
+    const stages = await organizationStages(client, organizationId);
 
     const workspaceIds = WORKSPACES.map(() => rng.uuid());
     const workspace = new BulkTable<{ organization_id: string; id: string; name: string }>("workspace", {

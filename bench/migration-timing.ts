@@ -6,17 +6,27 @@ import { createDataSource } from "../src/core/db/data-source";
 import { runMigrations } from "../src/core/db/database";
 import { migrations } from "../src/core/db/migrations";
 import { DealLifecycle1764028800000 } from "../src/core/db/migrations/1764028800000-deal-lifecycle";
+import { OrganizationStages1764633600000 } from "../src/core/db/migrations/1764633600000-organization-stages";
 import { FULL_SIZE, loadDataset, QUICK_SIZE } from "./dataset";
 
-const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench:migration [-- --quick] [--keep]
+type Check = { name: string; ok: boolean; detail: string };
 
-Times the deal-lifecycle migration (${DealLifecycle1764028800000.name}) on the bench's data set:
-creates a database of its own (dealgraph_migration_…), migrates it up to the migration before,
-loads the data set as it stood then, runs that one migration as the service's migrate does and
-checks what it left; then drops the database.
+/** The migrations that rewrite existing deals, by the name --migration takes. */
+const TIMED: Record<string, { migration: Function; verify: (url: string) => Promise<Check[]> }> = {
+  "deal-lifecycle": { migration: DealLifecycle1764028800000, verify: verifyLifecycle },
+  "organization-stages": { migration: OrganizationStages1764633600000, verify: verifyOrganizationStages },
+};
 
-  --quick   the bench's quick data set (a twentieth)
-  --keep    keep the database (its name is printed)`;
+const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench:migration [-- --quick] [--keep] [--migration=<name>]
+
+Times a migration that rewrites existing deals on the bench's data set: creates a database of
+its own (dealgraph_migration_…), migrates it up to the migration before, loads the data set as
+it stood then, runs that one migration as the service's migrate does and checks what it left;
+then drops the database.
+
+  --migration  ${Object.keys(TIMED).join(" or ")} (default deal-lifecycle)
+  --quick      the bench's quick data set (a twentieth)
+  --keep       keep the database (its name is printed)`;
 
 /** Statements of the timed migration slower than this are listed with their duration. */
 const STATEMENT_REPORT_MS = 1;
@@ -29,7 +39,12 @@ function log(message: string): void {
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { quick: { type: "boolean", default: false }, keep: { type: "boolean", default: false }, help: { type: "boolean", short: "h" } },
+    options: {
+      quick: { type: "boolean", default: false },
+      keep: { type: "boolean", default: false },
+      migration: { type: "string", default: "deal-lifecycle" },
+      help: { type: "boolean", short: "h" },
+    },
     strict: true,
   });
   if (values.help) {
@@ -38,8 +53,12 @@ async function main(): Promise<number> {
   }
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error(`DATABASE_URL is required.\n\n${USAGE}`);
-  const target = migrations.findIndex((migration) => migration === DealLifecycle1764028800000);
-  if (target < 0) throw new Error(`${DealLifecycle1764028800000.name} is not in the migration list`);
+  const timed = TIMED[values.migration!];
+  if (!timed) throw new Error(`--migration must be ${Object.keys(TIMED).join(" or ")}\n\n${USAGE}`);
+  const timedName = timed.migration.name;
+  const target = migrations.findIndex((migration) => migration === timed.migration);
+  if (target < 0) throw new Error(`${timedName} is not in the migration list`);
+  const lifecycleBefore = target > migrations.indexOf(DealLifecycle1764028800000);
 
   const name = `dealgraph_migration_${new Date().toISOString().replace(/\D/g, "").slice(0, 14)}_${process.pid}`;
   const url = new URL(serverUrl);
@@ -66,7 +85,7 @@ async function main(): Promise<number> {
     pool.on("error", () => undefined);
     let counts: Record<string, number>;
     try {
-      const dataset = await loadDataset(pool, values.quick ? QUICK_SIZE : FULL_SIZE, { lifecycle: false });
+      const dataset = await loadDataset(pool, values.quick ? QUICK_SIZE : FULL_SIZE, { lifecycle: lifecycleBefore });
       log(`loaded the ${values.quick ? "quick" : "full"} data set in ${dataset.loadSeconds.toFixed(1)} s`);
       // As a production table is: vacuumed (hint bits set, visibility map built) and analysed.
       await pool.query("VACUUM (ANALYZE) pipeline_deal");
@@ -74,24 +93,24 @@ async function main(): Promise<number> {
     } finally {
       await pool.end();
     }
-    console.log(`\nBefore ${DealLifecycle1764028800000.name}:`);
+    console.log(`\nBefore ${timedName}:`);
     console.log(
       `  pipeline_deal ${fmt(counts.deals)} rows (${fmt(counts.referrals)} referrals, ${fmt(counts.opportunities)} opportunities; ` +
         `${fmt(counts.closed)} in a won or lost stage), ${counts.tableMb.toFixed(1)} MB with its indexes`,
     );
 
     const timing = await migrate(databaseUrl, migrations);
-    if (timing.applied.length !== 1 || timing.applied[0] !== DealLifecycle1764028800000.name) {
-      throw new Error(`expected to apply ${DealLifecycle1764028800000.name} alone, applied: ${timing.applied.join(", ") || "nothing"}`);
+    if (timing.applied.length !== 1 || timing.applied[0] !== timedName) {
+      throw new Error(`expected to apply ${timedName} alone, applied: ${timing.applied.join(", ") || "nothing"}`);
     }
-    console.log(`\n${DealLifecycle1764028800000.name} took ${(timing.ms / 1000).toFixed(2)} s (migrate, one transaction), of which:`);
+    console.log(`\n${timedName} took ${(timing.ms / 1000).toFixed(2)} s (migrate, one transaction), of which:`);
     for (const statement of timing.statements) console.log(`  ${statement.ms.toFixed(0).padStart(7)} ms  ${statement.sql}`);
     console.log(
       "  The migration is one transaction and its first ALTER TABLE takes pipeline_deal's ACCESS EXCLUSIVE lock:\n" +
         "  every read and write of deals waits from there to COMMIT.",
     );
 
-    const checks = await verify(databaseUrl);
+    const checks = await timed.verify(databaseUrl);
     console.log("\nAfter it:");
     for (const check of checks) console.log(`  ${check.ok ? "✓" : "✗"} ${check.name}: ${check.detail}`);
     return checks.every((check) => check.ok) ? 0 : 1;
@@ -147,8 +166,8 @@ async function rowCounts(pool: Pool): Promise<{ deals: number; referrals: number
   return { ...rows[0], tableMb: Number(rows[0].tableMb) };
 }
 
-/** What the migration promises for every deal that existed before it. */
-async function verify(url: string): Promise<Array<{ name: string; ok: boolean; detail: string }>> {
+/** What the lifecycle migration promises for every deal that existed before it. */
+async function verifyLifecycle(url: string): Promise<Check[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -181,6 +200,35 @@ async function verify(url: string): Promise<Array<{ name: string; ok: boolean; d
         detail: `${fmt(closedCounts.closed)} closed, ${fmt(closedCounts.closing)} in won/lost stages, ${fmt(closedCounts.wrong)} wrong`,
       },
       { name: "version 1, not archived", ok: other === 0, detail: `${fmt(other)} deals differ` },
+    ];
+  } finally {
+    await client.end();
+  }
+}
+
+/** What the organization-stages migration promises: every deal, history entry and event on its organization's own stages. */
+async function verifyOrganizationStages(url: string): Promise<Check[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const one = async (sql: string) => Number((await client.query(sql)).rows[0].n);
+    const organizations = await one("SELECT count(*) AS n FROM organization");
+    const stages = await one("SELECT count(*) AS n FROM stage");
+    const foreignDeals = await one(`
+      SELECT count(*) AS n FROM pipeline_deal deal
+       WHERE NOT EXISTS (SELECT 1 FROM stage s WHERE s.organization_id = deal.organization_id AND s.id = deal.stage_id
+                            AND s.pipeline = CASE deal.kind WHEN 'referral' THEN 'referral' ELSE 'sales' END)`);
+    const foreignHistory = await one(`
+      SELECT count(*) AS n FROM deal_stage_change h
+       WHERE NOT EXISTS (SELECT 1 FROM stage s WHERE s.organization_id = h.organization_id AND s.id = h.to_stage_id)`);
+    const closedRight = await one(`
+      SELECT count(*) AS n FROM pipeline_deal deal JOIN stage s ON s.organization_id = deal.organization_id AND s.id = deal.stage_id
+       WHERE (deal.closed_at IS NOT NULL) <> (s.is_won OR s.is_lost)`);
+    return [
+      { name: "12 stages per organization, none shared", ok: stages === organizations * 12, detail: `${fmt(stages)} stages for ${fmt(organizations)} organizations` },
+      { name: "every deal in a stage of its organization's own pipeline", ok: foreignDeals === 0, detail: `${fmt(foreignDeals)} deals elsewhere` },
+      { name: "every history entry to its organization's stage", ok: foreignHistory === 0, detail: `${fmt(foreignHistory)} entries elsewhere` },
+      { name: "closed exactly in won/lost stages, as before", ok: closedRight === 0, detail: `${fmt(closedRight)} deals differ` },
     ];
   } finally {
     await client.end();

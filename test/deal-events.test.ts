@@ -37,8 +37,8 @@ describe("deal events in the outbox", () => {
     providerId = (await createPerson(service.db, me.organizationId, { companyId: (await createCompany(service.db, me.organizationId, "Globex")).id })).id;
     customerId = (await createCompany(service.db, me.organizationId)).id;
     stages = {};
-    for (const key of ["lead", "introduced", "won"]) stages[`referral:${key}`] = await stageId(service.db, Pipeline.REFERRAL, key);
-    for (const key of ["lead", "qualified", "won"]) stages[`sales:${key}`] = await stageId(service.db, Pipeline.SALES, key);
+    for (const key of ["lead", "introduced", "won"]) stages[`referral:${key}`] = await stageId(service.db, me.organizationId, Pipeline.REFERRAL, key);
+    for (const key of ["lead", "qualified", "won"]) stages[`sales:${key}`] = await stageId(service.db, me.organizationId, Pipeline.SALES, key);
     unsubscribe = committedEvents.subscribe((events) => announced.push(...events));
   });
   afterAll(() => unsubscribe());

@@ -67,8 +67,8 @@ describe("a deal's life", () => {
     otherCustomerId = (await createCompany(service.db, me.organizationId)).id;
     siteId = (await createSite(service.db, me.organizationId, customerId)).id;
     stages = {};
-    for (const key of ["lead", "introduced", "meeting", "won", "lost"]) stages[`referral:${key}`] = await stageId(service.db, Pipeline.REFERRAL, key);
-    for (const key of ["lead", "qualified", "survey", "proposal", "negotiation", "won", "lost"]) stages[`sales:${key}`] = await stageId(service.db, Pipeline.SALES, key);
+    for (const key of ["lead", "introduced", "meeting", "won", "lost"]) stages[`referral:${key}`] = await stageId(service.db, me.organizationId, Pipeline.REFERRAL, key);
+    for (const key of ["lead", "qualified", "survey", "proposal", "negotiation", "won", "lost"]) stages[`sales:${key}`] = await stageId(service.db, me.organizationId, Pipeline.SALES, key);
   });
 
   const referral = async (input: Record<string, unknown> = {}, key = me.apiKey) =>

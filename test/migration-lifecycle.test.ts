@@ -1,46 +1,82 @@
+import { QueryRunner } from "typeorm";
 import { DealLifecycle1764028800000 } from "../src/core/db/migrations/1764028800000-deal-lifecycle";
-import { Pipeline } from "../src/modules/stage/stage.entity";
-import { createCompany, createPerson, createTenant, stageId } from "./factories";
+import { OrganizationStages1764633600000 } from "../src/core/db/migrations/1764633600000-organization-stages";
 import { useTestService } from "./support/harness";
 
 /**
- * The lifecycle migration rewrites every existing deal: run on data written before it, inside a
+ * The migrations that rewrite existing deals, run on data written before them: inside a
  * transaction that is rolled back afterwards (PostgreSQL's DDL is transactional), so the rest of
- * the run's database is left as it was. The empty-database case is every test run's own setup.
+ * the run's database is left as it was. The transaction first empties the tables (every test
+ * file's organizations would otherwise be in the way of going down to shared stages), undoes
+ * the migrations back to before the lifecycle, and writes two organizations' deals as they were
+ * then. The empty-database case is every test run's own setup.
  */
-describe("the deal lifecycle migration on existing deals", () => {
+describe("the migrations that rewrite existing deals", () => {
   const service = useTestService();
 
-  it("gives each deal its version, stage entry, close and one history entry by its owner", async () => {
-    const me = await createTenant(service.db);
-    const [seeker, provider] = [await createPerson(service.db, me.organizationId), await createPerson(service.db, me.organizationId)];
-    const customer = await createCompany(service.db, me.organizationId);
-    const [lead, won] = [await stageId(service.db, Pipeline.REFERRAL, "lead"), await stageId(service.db, Pipeline.SALES, "won")];
+  interface OldWorld {
+    organizations: string[];
+    deals: Record<string, { id: string; organizationId: string; stage: string; owner: string }>;
+    shared: Record<string, string>;
+  }
+
+  /** Two organizations with an open referral and a won opportunity each, written as before the lifecycle migration. */
+  async function oldWorld(runner: QueryRunner): Promise<OldWorld> {
+    await runner.query(`TRUNCATE organization CASCADE`);
+    await new OrganizationStages1764633600000().down(runner);
+    await new DealLifecycle1764028800000().down(runner);
+    const one = async (sql: string, values: unknown[] = []) => (await runner.query(sql, values))[0].id as string;
+    const shared = Object.fromEntries(
+      (await runner.query(`SELECT pipeline || ':' || key AS name, id FROM stage`)).map((row: { name: string; id: string }) => [row.name, row.id]),
+    );
+    const world: OldWorld = { organizations: [], deals: {}, shared };
+    for (const name of ["A", "B"]) {
+      const org = await one(`INSERT INTO organization (name) VALUES ($1) RETURNING id`, [`Old ${name}`]);
+      world.organizations.push(org);
+      const workspace = await one(`INSERT INTO workspace (organization_id, name) VALUES ($1, 'Main') RETURNING id`, [org]);
+      const owner = await one(`INSERT INTO person (organization_id, type, first_name, email) VALUES ($1, 'USER', 'Owner', 'o@example.com') RETURNING id`, [org]);
+      const person = () => one(`INSERT INTO person (organization_id, type, first_name) VALUES ($1, 'CONTACT', 'Someone') RETURNING id`, [org]);
+      const [seeker, provider] = [await person(), await person()];
+      const customer = await one(`INSERT INTO company (organization_id, name) VALUES ($1, 'Customer') RETURNING id`, [org]);
+      const referral = await one(
+        `INSERT INTO pipeline_deal (organization_id, kind, name, stage_id, owner_id, workspace_id, seeker_id, provider_id, connector_id, created_at)
+         VALUES ($1, 'referral', $2, $3, $4, $5, $6, $7, $4, '2025-01-02T03:04:05.123456Z') RETURNING id`,
+        [org, `Old referral ${name}`, shared["referral:lead"], owner, workspace, seeker, provider],
+      );
+      const won = await one(
+        `INSERT INTO pipeline_deal (organization_id, kind, name, stage_id, owner_id, workspace_id, customer_id, pipeline_type, probability, budget_confirmed, solution_families, created_at)
+         VALUES ($1, 'opportunity', $2, $3, $4, $5, $6, 'other', 100, false, '{}', '2025-02-03T04:05:06Z') RETURNING id`,
+        [org, `Old win ${name}`, shared["sales:won"], owner, workspace, customer],
+      );
+      world.deals[`referral ${name}`] = { id: referral, organizationId: org, stage: "referral:lead", owner };
+      world.deals[`won ${name}`] = { id: won, organizationId: org, stage: "sales:won", owner };
+    }
+    return world;
+  }
+
+  async function rolledBack(work: (runner: QueryRunner) => Promise<void>): Promise<void> {
     const runner = service.db.createQueryRunner();
     await runner.connect();
     await runner.startTransaction();
     try {
-      const migration = new DealLifecycle1764028800000();
-      await migration.down(runner);
-      const insert = (sql: string, values: unknown[]) => runner.query(sql, values).then((rows: Array<{ id: string }>) => rows[0].id);
-      const open = await insert(
-        `INSERT INTO pipeline_deal (organization_id, kind, name, stage_id, owner_id, workspace_id, seeker_id, provider_id, connector_id, created_at)
-         VALUES ($1, 'referral', 'Old referral', $2, $3, $4, $5, $6, $3, '2025-01-02T03:04:05.123456Z') RETURNING id`,
-        [me.organizationId, lead, me.userId, me.workspaceId, seeker.id, provider.id],
-      );
-      const closed = await insert(
-        `INSERT INTO pipeline_deal (organization_id, kind, name, stage_id, owner_id, workspace_id, customer_id, pipeline_type, probability, budget_confirmed, solution_families, created_at)
-         VALUES ($1, 'opportunity', 'Old win', $2, $3, $4, $5, 'other', 100, false, '{}', '2025-02-03T04:05:06Z') RETURNING id`,
-        [me.organizationId, won, me.userId, me.workspaceId, customer.id],
-      );
-      await migration.up(runner);
+      await work(runner);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+  }
 
-      const deals = await runner.query(
+  it("lifecycle: gives each deal its version, stage entry, close and one history entry by its owner", () =>
+    rolledBack(async (runner) => {
+      const { deals, shared } = await oldWorld(runner);
+      await new DealLifecycle1764028800000().up(runner);
+      const [open, closed] = [deals["referral A"].id, deals["won A"].id];
+      const rows = await runner.query(
         `SELECT id, version, stage_entered_at = created_at AS entered_at_creation, closed_at = created_at AS closed_at_creation, closed_at IS NULL AS open
            FROM pipeline_deal WHERE id = ANY($1) ORDER BY name`,
         [[open, closed]],
       );
-      expect(deals).toEqual([
+      expect(rows).toEqual([
         { id: open, version: 1, entered_at_creation: true, closed_at_creation: null, open: true },
         { id: closed, version: 1, entered_at_creation: true, closed_at_creation: true, open: false },
       ]);
@@ -51,17 +87,65 @@ describe("the deal lifecycle migration on existing deals", () => {
         [[open, closed]],
       );
       expect(history).toEqual([
-        { deal_id: open, from_stage_id: null, to_stage_id: lead, changed_by_id: me.userId, at_creation: true },
-        { deal_id: closed, from_stage_id: null, to_stage_id: won, changed_by_id: me.userId, at_creation: true },
+        { deal_id: open, from_stage_id: null, to_stage_id: shared["referral:lead"], changed_by_id: deals["referral A"].owner, at_creation: true },
+        { deal_id: closed, from_stage_id: null, to_stage_id: shared["sales:won"], changed_by_id: deals["won A"].owner, at_creation: true },
       ]);
       const [{ missing }] = await runner.query(
         `SELECT count(*)::int AS missing FROM pipeline_deal d
           WHERE (SELECT count(*) FROM deal_stage_change h WHERE h.organization_id = d.organization_id AND h.deal_id = d.id) <> 1`,
       );
       expect(missing).toBe(0);
-    } finally {
-      await runner.rollbackTransaction();
-      await runner.release();
-    }
-  });
+    }));
+
+  it("organization stages: every organization gets its copy, and its deals, history and events point to it", () =>
+    rolledBack(async (runner) => {
+      const { organizations, deals, shared } = await oldWorld(runner);
+      await new DealLifecycle1764028800000().up(runner);
+      // An event recorded before, naming shared stages in its documents.
+      const event = deals["referral B"];
+      await runner.query(
+        `INSERT INTO deal_event (organization_id, deal_id, kind, actor_id, deal, details)
+         VALUES ($1, $2, 'deal.stage_changed', $3, jsonb_build_object('stage_id', $4::text), jsonb_build_object('fromStage', jsonb_build_object('id', $5::text), 'toStage', jsonb_build_object('id', $4::text)))`,
+        [event.organizationId, event.id, event.owner, shared["referral:lead"], shared["referral:introduced"]],
+      );
+
+      await new OrganizationStages1764633600000().up(runner);
+
+      const own = async (organizationId: string) =>
+        Object.fromEntries(
+          (await runner.query(`SELECT pipeline || ':' || key AS name, id FROM stage WHERE organization_id = $1 AND deleted_at IS NULL`, [organizationId])).map(
+            (row: { name: string; id: string }) => [row.name, row.id],
+          ),
+        );
+      const copies = [await own(organizations[0]), await own(organizations[1])];
+      expect(Object.keys(copies[0]).sort()).toEqual(Object.keys(shared).sort());
+      expect(Object.keys(copies[1]).sort()).toEqual(Object.keys(shared).sort());
+      const [{ left }] = await runner.query(`SELECT count(*)::int AS left FROM stage WHERE id = ANY($1)`, [Object.values(shared)]);
+      expect(left).toBe(0);
+
+      for (const deal of Object.values(deals)) {
+        const mine = copies[organizations.indexOf(deal.organizationId)][deal.stage];
+        const [row] = await runner.query(`SELECT stage_id FROM pipeline_deal WHERE id = $1`, [deal.id]);
+        expect(row.stage_id).toBe(mine);
+        const history = await runner.query(`SELECT from_stage_id, to_stage_id FROM deal_stage_change WHERE deal_id = $1`, [deal.id]);
+        expect(history).toEqual([{ from_stage_id: null, to_stage_id: mine }]);
+      }
+      const [recorded] = await runner.query(`SELECT deal, details FROM deal_event WHERE deal_id = $1`, [event.id]);
+      const theirs = copies[1];
+      expect(recorded).toEqual({
+        deal: { stage_id: theirs["referral:lead"] },
+        details: { fromStage: { id: theirs["referral:introduced"] }, toStage: { id: theirs["referral:lead"] } },
+      });
+
+      // A new organization gets the defaults from the trigger.
+      const [made] = await runner.query(`INSERT INTO organization (name) VALUES ('New') RETURNING id`);
+      expect(Object.keys(await own(made.id)).sort()).toEqual(Object.keys(shared).sort());
+      // And down again: back to shared stages, every deal mapped by pipeline and key.
+      await new OrganizationStages1764633600000().down(runner);
+      const [{ mismatched }] = await runner.query(
+        `SELECT count(*)::int AS mismatched FROM pipeline_deal d JOIN stage s ON s.id = d.stage_id
+          WHERE (s.pipeline || ':' || s.key) <> CASE d.kind WHEN 'referral' THEN 'referral:lead' ELSE 'sales:won' END`,
+      );
+      expect(mismatched).toBe(0);
+    }));
 });

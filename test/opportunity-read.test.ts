@@ -77,7 +77,7 @@ describe("reading opportunities", () => {
       c1: (await createCompany(db, me.organizationId, "Customer One")).id,
       c2: (await createCompany(db, me.organizationId, "Customer Two")).id,
     };
-    const sales = async (key: string) => stageId(db, Pipeline.SALES, key);
+    const sales = async (key: string) => stageId(db, me.organizationId, Pipeline.SALES, key);
     const at = { organizationId: me.organizationId, workspaceId: me.workspaceId, ownerId: me.userId };
     const specs: Array<[string, Partial<Opportunity> & { customerId: string }]> = [
       ["alpha", { stageId: await sales("lead"), pipelineType: PipelineType.NEW_CONSTRUCTION, priority: OpportunityPriority.LOW, customerId: customers.c1, expectedCloseDate: new Date("2026-01-15T00:00:00Z"), value: "500", createdAt: new Date("2025-01-01T00:00:00Z") }],
@@ -108,7 +108,7 @@ describe("reading opportunities", () => {
           customerId: customers.c1,
           primaryContactId: contact.id,
           siteId: site.id,
-          stageId: await stageId(service.db, Pipeline.SALES, "lost"),
+          stageId: await stageId(service.db, me.organizationId, Pipeline.SALES, "lost"),
           source: OpportunitySource.PARTNER,
           lostReasonCategory: LostReasonCategory.NO_DECISION,
           solutionFamilies: ["HVAC"],
@@ -290,7 +290,7 @@ describe("reading opportunities", () => {
         Person,
         companies.map((c, i) => ({ organizationId, type: PersonType.CONTACT, firstName: `Contact ${i}`, companyId: c.id })),
       );
-      const stages = await Promise.all(["lead", "qualified", "proposal", "won"].map((key) => stageId(db, Pipeline.SALES, key)));
+      const stages = await Promise.all(["lead", "qualified", "proposal", "won"].map((key) => stageId(db, organizationId, Pipeline.SALES, key)));
       const deals = await insertRows(
         db.manager,
         Opportunity,

@@ -194,7 +194,8 @@ describe("createReferralOpportunity", () => {
       expect(shapeOf(answer)).toEqual(shapeOf(SEED_RESPONSE));
       const deal = answer.data;
       const [lead] = await service.db.query(
-        `SELECT id, description FROM stage WHERE pipeline = 'referral' ORDER BY sort_order LIMIT 1`,
+        `SELECT id, description FROM stage WHERE organization_id = $1 AND pipeline = 'referral' ORDER BY sort_order LIMIT 1`,
+        [tenant.organizationId],
       );
       expect(answer).toMatchObject({ success: true, message: "Referral opportunity created successfully" });
       expect(deal).toEqual({
@@ -379,7 +380,8 @@ describe("createReferralOpportunity", () => {
     it("starts in the REFERRAL pipeline's first stage, owned by the caller, local to their workspace", async () => {
       const deal = await made(basics());
       const [first] = await service.db.query(
-        `SELECT id FROM stage WHERE pipeline = 'referral' ORDER BY sort_order LIMIT 1`,
+        `SELECT id FROM stage WHERE organization_id = $1 AND pipeline = 'referral' ORDER BY sort_order LIMIT 1`,
+        [tenant.organizationId],
       );
       expect(deal.stage).toMatchObject({ id: first.id, label: "Lead", color: "#3B82F6", sortOrder: 1 });
       expect(deal.owner.id).toBe(tenant.userId);

@@ -328,7 +328,7 @@ describe("reading referral opportunities", () => {
 
     it("filters by stage, seeker, provider, connector and creation range, counting only what matches", async () => {
       const stageId = async (key: string) =>
-        (await service.db.query(`SELECT id FROM stage WHERE pipeline = 'referral' AND key = $1`, [key]))[0].id;
+        (await service.db.query(`SELECT id FROM stage WHERE organization_id = $1 AND pipeline = 'referral' AND key = $2`, [list.organizationId, key]))[0].id;
       const introduced = { id: await stageId("introduced") };
       const lead = { id: await stageId("lead") };
       const moved = known[4];

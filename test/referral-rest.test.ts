@@ -171,7 +171,7 @@ describe("REST: /api/referral-opps", () => {
     const opportunityId = dataOf(
       await service.http(`mutation ($input: CreateOpportunityInput!) { createOpportunity(input: $input) { data { id } } }`, { input: { customerId, title: "T", pipelineType: "OTHER" } }, { key: me.apiKey }),
     ).createOpportunity.data.id;
-    const salesWon = await stageId(service.db, Pipeline.SALES, "won");
+    const salesWon = await stageId(service.db, me.organizationId, Pipeline.SALES, "won");
     expect((await rest("POST", "/api/referral-opps/{id}/stage", { path: `/api/referral-opps/${opportunityId}/stage`, body: { stageId: salesWon } })).status).toBe(404);
     expect((await rest("DELETE", "/api/referral-opps/{id}", { path: `/api/referral-opps/${opportunityId}` })).status).toBe(404);
     expect((await service.db.query(`SELECT version, archived_at FROM pipeline_deal WHERE id = $1`, [opportunityId]))[0]).toEqual({ version: 1, archived_at: null });
@@ -237,10 +237,10 @@ describe("REST: /api/referral-opps", () => {
     expect(stale.headers.get("etag")).toBe('"2"');
     expect(stale.body.error).toMatchObject({ code: "CONFLICT", currentVersion: 2 });
 
-    const meeting = await stageId(service.db, Pipeline.REFERRAL, "meeting");
+    const meeting = await stageId(service.db, me.organizationId, Pipeline.REFERRAL, "meeting");
     const moved = await rest("POST", "/api/referral-opps/{id}/stage", { path: `/api/referral-opps/${id}/stage`, body: { stageId: meeting } });
     expect(moved.body.data.stage).toMatchObject({ id: meeting, label: "Meeting" });
-    const wrongPipeline = await rest("POST", "/api/referral-opps/{id}/stage", { path: `/api/referral-opps/${id}/stage`, body: { stageId: await stageId(service.db, Pipeline.SALES, "won") } });
+    const wrongPipeline = await rest("POST", "/api/referral-opps/{id}/stage", { path: `/api/referral-opps/${id}/stage`, body: { stageId: await stageId(service.db, me.organizationId, Pipeline.SALES, "won") } });
     expect(wrongPipeline.status).toBe(400);
     expect(wrongPipeline.body.error.fields[0].path).toBe("stageId");
 

@@ -149,7 +149,7 @@ describe("webhooks", () => {
       const { data } = await endpoint("/first-fails");
       const deal = await referral();
       await call(UPDATE_REFERRAL, { id: deal.id, input: { name: "Second" } });
-      await call(MOVE, { id: deal.id, stageId: await stageId(service.db, Pipeline.REFERRAL, "introduced") });
+      await call(MOVE, { id: deal.id, stageId: await stageId(service.db, me.organizationId, Pipeline.REFERRAL, "introduced") });
       await call(UPDATE_REFERRAL, { id: deal.id, input: { name: "Fourth" } });
       const ofDeal = () => receiver.received.filter((r) => r.path === "/first-fails" && JSON.parse(r.body).dealId === deal.id);
       await waitFor(() => ofDeal().filter((r) => r.answered < 300).length === 4, "four deliveries");

@@ -87,9 +87,9 @@ export function createSite(db: DataSource, organizationId: string, companyId: st
   return insertRow(db.manager, Site, { organizationId, companyId, name: `Site ${unique()}` });
 }
 
-/** A stage's id by pipeline and key, such as ("sales", "lead"). */
-export async function stageId(db: DataSource, pipeline: Pipeline, key: string): Promise<string> {
-  return (await db.getRepository(Stage).findOneByOrFail({ pipeline, key })).id;
+/** The id of an organization's stage by pipeline and key, such as ("sales", "lead"). */
+export async function stageId(db: DataSource, organizationId: string, pipeline: Pipeline, key: string): Promise<string> {
+  return (await db.getRepository(Stage).findOneByOrFail({ organizationId, pipeline, key })).id;
 }
 
 /**
@@ -104,7 +104,7 @@ export async function insertOpportunity(
   return insertRow(db.manager, Opportunity, {
     ...where,
     name: `Opportunity ${unique()}`,
-    stageId: await stageId(db, Pipeline.SALES, "lead"),
+    stageId: await stageId(db, where.organizationId, Pipeline.SALES, "lead"),
     visibilityMode: VisibilityMode.WORKSPACE_LOCAL,
     pipelineType: PipelineType.NEW_CONSTRUCTION,
     probability: 10,
@@ -125,7 +125,7 @@ export async function insertReferral(
   return insertRow(db.manager, ReferralOpportunity, {
     ...where,
     name: `Referral ${unique()}`,
-    stageId: await stageId(db, Pipeline.REFERRAL, "lead"),
+    stageId: await stageId(db, where.organizationId, Pipeline.REFERRAL, "lead"),
     visibilityMode: VisibilityMode.WORKSPACE_LOCAL,
     currency: "USD",
     seekerId: seeker.id,

@@ -177,7 +177,7 @@ export function createLoaders(db: EntityManager, viewer: Viewer) {
     product: byId(db, Product, organizationId),
     site,
     sitesByCompany,
-    stage: byId(db, Stage),
+    stage: byId(db, Stage, organizationId),
     deal,
     facilitatorsByDeal,
     sharedWorkspacesByDeal,

@@ -55,7 +55,7 @@ export async function lockVisibleDeal(
   const qb = tx.db
     .getRepository(PipelineDeal)
     .createQueryBuilder("deal")
-    .innerJoinAndMapOne("deal.stage", Stage, "stage", "stage.id = deal.stage_id")
+    .innerJoinAndMapOne("deal.stage", Stage, "stage", "stage.organization_id = deal.organization_id AND stage.id = deal.stage_id")
     // The deal's own workspace too, which the answer usually shows: to-one, so it costs no statement.
     .innerJoinAndMapOne("deal.workspace", Workspace, "workspace", "workspace.organization_id = deal.organization_id AND workspace.id = deal.workspace_id")
     .where("deal.id = :id", { id: id.toLowerCase() })
@@ -72,7 +72,9 @@ export async function lockVisibleDeal(
       { targetWorkspace },
     );
   }
-  if (targetStage) qb.leftJoinAndMapOne("deal.targetStage", Stage, "target_stage", "target_stage.id = :targetStage", { targetStage });
+  if (targetStage) qb.leftJoinAndMapOne("deal.targetStage", Stage, "target_stage", "target_stage.organization_id = deal.organization_id AND target_stage.id = :targetStage AND target_stage.deleted_at IS NULL", {
+      targetStage,
+    });;
   const [row] = await whereVisibleTo(qb, "deal", tx.viewer).getRawMany();
   if (!row) return null;
   const deal = entityFromRaw<PipelineDeal>(qb, row)!;
@@ -280,4 +282,40 @@ export async function writeShare<T extends PipelineDeal>(
   });
   tx.loaders.deal.set(updated.id, updated);
   return updated;
+}
+
+/**
+ * Moves every deal in stage `from` (archived ones too, whoever can see them) to stage `to`, in
+ * one statement: each one version more, entering `to` now, with `changes` (the close the move
+ * makes), its history entry and its deal.stage_changed event. For deleting a stage
+ * (stage.commands.ts). Answers how many deals moved.
+ */
+export async function moveStageDeals(tx: Context, from: Stage, to: Stage, changes: DealChanges): Promise<number> {
+  const update = tx.db
+    .createQueryBuilder()
+    .update(PipelineDeal)
+    .set({ ...changes, stageId: to.id, stageEnteredAt: () => "now()", version: () => "version + 1", updatedAt: () => "now()" } as QueryDeepPartialEntity<PipelineDeal>)
+    .where("organization_id = :organizationId AND stage_id = :from", { organizationId: from.organizationId, from: from.id })
+    .returning("*")
+    .updateEntity(false);
+  const [sql, given] = update.getQueryAndParameters();
+  const { parameters, param } = parameterList(given);
+  const by = `${param(tx.viewer.userId)}::uuid`;
+  const fromStage = `${param(from.id)}::uuid`;
+  const events = recordEventsSql(
+    [{ kind: DealEventKind.DEAL_STAGE_CHANGED, details: `jsonb_build_object('fromStage', ${stageJson(fromStage)}, 'toStage', ${stageJson("deal.stage_id")})` }],
+    by,
+    param,
+  );
+  const rows: Array<Record<string, unknown>> = await tx.db.query(
+    `WITH deal AS (${sql}), ${HISTORY_FROM(fromStage, by)}, ${events}
+     SELECT deal.id, ${RECORDED_EVENTS} FROM deal`,
+    parameters,
+  );
+  recordEvents(tx, rows[0]?.recorded_events as never);
+  for (const { id } of rows) {
+    tx.loaders.deal.forget(id as string);
+    tx.loaders.stageHistoryByDeal.forget(id as string);
+  }
+  return rows.length;
 }

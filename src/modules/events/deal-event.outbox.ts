@@ -9,9 +9,9 @@ export interface PlannedEvent {
   details?: string;
 }
 
-/** A stage as events show it, from a stage id SQL expression. */
+/** A stage as events show it, from a stage id SQL expression; the stage of the deal row in scope as `deal`'s organization. */
 export const stageJson = (id: string) =>
-  `(SELECT jsonb_build_object('id', s.id, 'key', s.key, 'label', s.label) FROM stage s WHERE s.id = ${id})`;
+  `(SELECT jsonb_build_object('id', s.id, 'key', s.key, 'label', s.label) FROM stage s WHERE s.organization_id = deal.organization_id AND s.id = ${id})`;
 
 /**
  * The CTEs that record `events` for each deal row in CTE `deal`, to be appended to the write's

@@ -245,7 +245,7 @@ async function loadReferences(tx: Context, ids: ReferenceIds): Promise<Reference
       );
     }
   }
-  if (ids.stageKey) join("stage", Stage, "stage.pipeline = :pipeline AND stage.key = :stageKey", { pipeline: Pipeline.SALES, stageKey: ids.stageKey });
+  if (ids.stageKey) join("stage", Stage, "stage.organization_id = organization.id AND stage.pipeline = :pipeline AND stage.key = :stageKey", { pipeline: Pipeline.SALES, stageKey: ids.stageKey });
 
   const [row] = await qb.getRawMany();
   const found = (alias: string) => entityFromRaw<any>(qb, row, alias);

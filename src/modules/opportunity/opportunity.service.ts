@@ -26,7 +26,7 @@ export const opportunityService = {
     const filter = given ?? {}; // filter: null means no filter
     const qb = whereDealListFilter(whereVisibleTo(db.getRepository(Opportunity).createQueryBuilder("deal"), "deal", viewer), filter);
     if (filter.stage) {
-      qb.andWhere("deal.stage_id = (SELECT stage.id FROM stage WHERE stage.pipeline = 'sales' AND stage.key = :stageKey)", {
+      qb.andWhere("deal.stage_id = (SELECT stage.id FROM stage WHERE stage.organization_id = deal.organization_id AND stage.pipeline = 'sales' AND stage.key = :stageKey)", {
         stageKey: filter.stage,
       });
     }

@@ -200,8 +200,9 @@ async function loadFirstStageWorkspaceAndProduct(
       "workspace.organization_id = :organizationId AND workspace.id = :workspaceId",
       { organizationId: viewer.organizationId, workspaceId: viewer.workspaceId },
     )
-    .where("stage.pipeline = :pipeline", { pipeline: Pipeline.REFERRAL })
+    .where("stage.organization_id = :organizationId AND stage.pipeline = :pipeline AND stage.deleted_at IS NULL", { pipeline: Pipeline.REFERRAL })
     .orderBy("stage.sort_order", "ASC")
+    .addOrderBy("stage.id", "ASC")
     .limit(1);
   if (productId) {
     qb.leftJoinAndMapOne(

@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
-import { Column, Entity, PrimaryGeneratedColumn } from "typeorm";
+import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from "typeorm";
 
 export enum Pipeline {
   REFERRAL = "referral",
@@ -14,9 +14,15 @@ registerEnumType(Pipeline, {
   },
 });
 
-@ObjectType({ description: "A step of a pipeline. Stages are reference data, the same for every organization." })
+@ObjectType({
+  description:
+    "A step of a pipeline. Every organization has its own stages: admins shape the REFERRAL pipeline (createStage, reorderStages, deleteStage) and relabel either (updateStage); the SALES pipeline's keys are the opportunity stages and stay fixed.",
+})
 @Entity("stage")
 export class Stage {
+  @PrimaryColumn("uuid")
+  organizationId: string;
+
   @Field(() => ID, { description: "The stage's id, as moveDeal's stageId and the referral filter's stageId take it." })
   @PrimaryGeneratedColumn("uuid")
   id: string;
@@ -25,7 +31,7 @@ export class Stage {
   @Column("text")
   pipeline: Pipeline;
 
-  @Field({ description: "Stable machine name, such as lead or won." })
+  @Field({ description: "Stable machine name, such as lead or won: lower-case letters, digits and _, unique in the pipeline." })
   @Column("text")
   key: string;
 
@@ -52,6 +58,10 @@ export class Stage {
   @Field({ description: "true for a won stage: a deal entering it is closed as won (closedAt is set). Never true together with isLost." })
   @Column("boolean")
   isWon: boolean;
+
+  @Field(() => Date, { nullable: true, description: "When an admin deleted the stage (deleteStage); null for a live stage. A deleted stage is no longer in the pipeline, but the history and events that name it still show it." })
+  @Column("timestamptz", { nullable: true })
+  deletedAt: Date | null;
 
   @Field({ description: "true for a lost stage: a deal entering it is closed as lost (closedAt is set). Never true together with isWon." })
   @Column("boolean")

@@ -8,6 +8,7 @@ import { DealEvents1764201600000 } from "./1764201600000-deal-events";
 import { DealSearch1764288000000 } from "./1764288000000-deal-search";
 import { EventRetention1764374400000 } from "./1764374400000-event-retention";
 import { OrganizationAdmin1764460800000 } from "./1764460800000-organization-admin";
+import { OrganizationStages1764633600000 } from "./1764633600000-organization-stages";
 
 /** In order. Listed, not globbed, so the same list works from TypeScript and from dist/. */
 export const migrations = [
@@ -20,4 +21,5 @@ export const migrations = [
   DealSearch1764288000000,
   EventRetention1764374400000,
   OrganizationAdmin1764460800000,
+  OrganizationStages1764633600000,
 ];
