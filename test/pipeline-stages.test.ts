@@ -222,3 +222,34 @@ describe("pipelines of each organization's own", () => {
     expect(freeKey("demo", new Set(["lead"]))).toBe("demo");
   });
 });
+
+const describeOnServer = process.env.DEALGRAPH_TEST_EMBEDDED === "true" ? describe.skip : describe;
+
+/** Needs two connections at once, which only a PostgreSQL server gives (the embedded database serves one). */
+describeOnServer("a stage deleted while a deal moves into it", () => {
+  const service = useTestService();
+
+  it("makes the move wait for the deletion and then refuse with CONFLICT (STAGE_DELETED), so no deal is left in a deleted stage", async () => {
+    const admin = await createTenant(service.db);
+    const where = { organizationId: admin.organizationId, workspaceId: admin.workspaceId, ownerId: admin.userId };
+    const deal = await insertReferral(service.db, where);
+    const meeting = await stageId(service.db, admin.organizationId, Pipeline.REFERRAL, "meeting");
+    const deleting = service.db.createQueryRunner();
+    await deleting.connect();
+    await deleting.startTransaction();
+    try {
+      await deleting.query(`UPDATE stage SET deleted_at = now() WHERE organization_id = $1 AND id = $2`, [admin.organizationId, meeting]);
+      const move = service.http(`mutation ($id: ID!, $stageId: ID!) { moveDeal(id: $id, stageId: $stageId) { success } }`, { id: deal.id, stageId: meeting }, { key: admin.apiKey });
+      // The move reads the stage as live (the deletion is not committed), then waits on its row lock.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await deleting.commitTransaction();
+      const error = errorOf(await move);
+      expect(error.extensions).toMatchObject({ code: "CONFLICT", reason: "STAGE_DELETED" });
+    } finally {
+      if (deleting.isTransactionActive) await deleting.rollbackTransaction();
+      await deleting.release();
+    }
+    const [row] = await service.db.query(`SELECT stage_id, version FROM pipeline_deal WHERE id = $1`, [deal.id]);
+    expect(row.stage_id).not.toBe(meeting);
+  });
+});

@@ -54,6 +54,10 @@ export function fromDatabaseError(error: unknown): AppError | undefined {
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string") {
     if (code === "23505") return new ConflictError("This conflicts with a record that already exists.");
+    // A deal entering a stage whose deletion committed while the write waited (see the organization-stages migration).
+    if (code === "23503" && (error as { constraint?: unknown }).constraint === "pipeline_deal_stage_live") {
+      return new ConflictError("The stage was deleted while this write ran: read the pipeline's stages again and retry.", { reason: "STAGE_DELETED" });
+    }
     if (RETRYABLE_SQLSTATES.has(code) || code.startsWith("08")) return new ServiceUnavailableError();
     if (INPUT_SQLSTATES.has(code)) {
       return new AppError(ErrorCode.BAD_USER_INPUT, "A value in the input cannot be stored: check lengths, ranges and characters.", {
