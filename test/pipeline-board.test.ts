@@ -326,6 +326,19 @@ describe("pipelineBoard and pipelineColumn", () => {
       expect(few.sql).toBe(5);
       expect(many.sql).toBe(few.sql);
       expect((await service.http(lean, {}, { key: me.apiKey })).sql).toBe(4);
+      // SALES: the owners, and the customers (each opportunity's own company here).
+      const addOpportunities = async (count: number) => {
+        for (let i = 0; i < count; i++) {
+          const customerId = (await createCompany(service.db, me.organizationId)).id;
+          await insertOpportunity(service.db, mine, { customerId, stageId: stages.SALES[keys[i % 3] === "lead" ? "lead" : "survey"] });
+        }
+      };
+      await addOpportunities(3);
+      const fewSales = await service.http(KANBAN, { pipeline: "SALES" }, { key: me.apiKey });
+      await addOpportunities(27);
+      const manySales = await service.http(KANBAN, { pipeline: "SALES" }, { key: me.apiKey });
+      expect([cards(fewSales), cards(manySales)]).toEqual([3, 30]);
+      expect([fewSales.sql, manySales.sql]).toEqual([6, 6]);
     });
   });
 });

@@ -84,7 +84,7 @@ export const pipelineAnalyticsService = {
        ),
        measure AS (
          SELECT 'open' AS measure, period.starts_at, deal.currency, count(*) AS deals, sum(deal.value) AS total,
-                sum(deal.value * coalesce(deal.probability, stage_probability.probability) * 0.01) AS weighted
+                sum(deal.value * coalesce(deal.probability, stage_probability.probability)) * 0.01 AS weighted
            FROM period
            JOIN visible_deal deal ON deal.expected_close_date >= period.starts_at AND deal.expected_close_date < period.ends_at
            JOIN stage_probability ON stage_probability.id = deal.stage_id

@@ -27,7 +27,7 @@ const NO_DEALS: ColumnSummary = { count: 0, totalValue: [], weightedValue: [] };
 /**
  * A pipeline as a board. Statements, whatever the number of stages and deals: the stages, then
  * together the sums of every column (one GROUP BY) and the first deals of every column (one
- * window query). The deals listed are primed in the deal loader, and their stages come primed by
+ * LATERAL query). The deals listed are primed in the deal loader, and their stages come primed by
  * stagesOf, so nested fields cost what they cost on a list: one batch per relation.
  */
 export const pipelineBoardService = {
@@ -72,13 +72,17 @@ function emptyPage(): Page<PipelineDeal> {
   };
 }
 
-/** The deals of `stageIds` the viewer may see that the filter keeps (alias `deal`). */
-function visibleDealsIn({ db, viewer }: Context, stageIds: string[], filter: PipelineBoardFilter | null) {
+/** The deals the viewer may see that the filter keeps (alias `deal`). */
+function visibleDeals({ db, viewer }: Context, filter: PipelineBoardFilter | null) {
   const qb = whereDealListFilter(whereVisibleTo(db.getRepository(PipelineDeal).createQueryBuilder("deal"), "deal", viewer), filter);
-  qb.andWhere("deal.stage_id = ANY(:stageIds)", { stageIds });
   if (filter?.ownerId) qb.andWhere("deal.owner_id = :ownerId", { ownerId: filter.ownerId });
   if (filter?.workspaceId) qb.andWhere("deal.workspace_id = :workspaceId", { workspaceId: filter.workspaceId });
   return qb;
+}
+
+/** Those of them in the stages `stageIds`. */
+function visibleDealsIn(ctx: Context, stageIds: string[], filter: PipelineBoardFilter | null) {
+  return visibleDeals(ctx, filter).andWhere("deal.stage_id = ANY(:stageIds)", { stageIds });
 }
 
 interface SummaryRow {
@@ -101,7 +105,7 @@ async function summarize(ctx: Context, stageIds: string[], filter: PipelineBoard
     .addSelect("deal.currency", "currency")
     .addSelect("sum(count(*)) OVER (PARTITION BY deal.stage_id)", "stage_count")
     .addSelect("sum(deal.value)", "total")
-    .addSelect("sum(deal.value * coalesce(deal.probability, stage.probability) * 0.01)", "weighted")
+    .addSelect("sum(deal.value * coalesce(deal.probability, stage.probability)) * 0.01", "weighted")
     .groupBy("deal.stage_id")
     .addGroupBy("deal.currency")
     .orderBy("deal.stage_id")
@@ -119,9 +123,11 @@ async function summarize(ctx: Context, stageIds: string[], filter: PipelineBoard
 }
 
 /**
- * The first `perStage` deals of every stage in the column order, in one statement: the filtered
- * deals numbered within their stage (ROW_NUMBER), one more than asked kept to tell whether more
- * follow. Cursors are the ones `paginate` gives out for the same order, so pipelineColumn
+ * The first `perStage` deals of every stage in the column order, in one statement: for each
+ * stage (LATERAL), the filtered deals of that stage ordered and cut as a page of the list, one
+ * more than asked kept to tell whether more follow. A top-N sort per stage keeps only that many
+ * rows, where numbering every deal of the pipeline (ROW_NUMBER) sorted them all, whole rows
+ * included. Cursors are the ones `paginate` gives out for the same order, so pipelineColumn
  * continues a column from its endCursor.
  */
 async function firstDealsOfEach(
@@ -131,17 +137,23 @@ async function firstDealsOfEach(
   perStage: number,
 ): Promise<Map<string, Page<PipelineDeal>>> {
   const sort = columnOrder(filter);
-  const numbered = visibleDealsIn(ctx, stageIds, filter)
+  const pageOfStage = visibleDeals(ctx, filter)
+    .andWhere("deal.stage_id = board_stage.id")
     .addSelect(`(${sort.expression})::text`, "cursor_value")
-    .addSelect(`row_number() OVER (PARTITION BY deal.stage_id ORDER BY ${sort.expression} ${DIRECTION}, deal.id ${DIRECTION})`, "position_in_stage");
-  const [sql, parameters] = numbered.getQueryAndParameters();
+    .addSelect(sort.expression, "sort_value")
+    .orderBy(sort.expression, DIRECTION)
+    .addOrderBy("deal.id", DIRECTION)
+    .limit(perStage + 1);
+  const [sql, parameters] = pageOfStage.getQueryAndParameters();
+  // Each page in its order again outside the LATERAL, which SQL does not promise to keep.
   const rows: Array<Record<string, unknown>> = await ctx.db.query(
-    `SELECT * FROM (${sql}) AS numbered WHERE numbered.position_in_stage <= $${parameters.length + 1} ORDER BY numbered.position_in_stage`,
-    [...parameters, perStage + 1],
+    `SELECT page.* FROM unnest($${parameters.length + 1}::uuid[]) AS board_stage (id) CROSS JOIN LATERAL (${sql}) AS page
+      ORDER BY board_stage.id, page.sort_value ${DIRECTION}, page.deal_id ${DIRECTION}`,
+    [...parameters, stageIds],
   );
   const pages = new Map<string, Page<PipelineDeal>>();
   for (const row of rows) {
-    const deal = entityFromRaw<PipelineDeal>(numbered, row)!;
+    const deal = entityFromRaw<PipelineDeal>(pageOfStage, row)!;
     let page = pages.get(deal.stageId);
     if (!page) pages.set(deal.stageId, (page = emptyPage()));
     if (page.edges.length === perStage) {
