@@ -216,6 +216,15 @@ describe("pipelineBoard and pipelineColumn", () => {
       expect(full.sql).toBe(4);
     });
 
+    it("counts the board as dealsPerStage times its selection for the operation cost limit", async () => {
+      const heavy = `query ($dealsPerStage: Int!) { pipelineBoard(pipeline: REFERRAL, dealsPerStage: $dealsPerStage) { columns { stage { id }
+        deals { edges { node { id ... on ReferralOpportunity { facilitators { id role side user { id firstName lastName email } company { id name } } } } } } } } }`;
+      expect(dataOf(await service.http(heavy, { dealsPerStage: 20 }, { key: me.apiKey })).pipelineBoard.columns).toHaveLength(5);
+      const refused = await service.http(heavy, { dealsPerStage: 100 }, { key: me.apiKey });
+      expect(refused.status).toBe(400);
+      expect(errorOf(refused).extensions).toMatchObject({ code: "OPERATION_LIMIT_EXCEEDED", limit: "cost" });
+    });
+
     it("answers NOT_FOUND for a stage that is not one of the organization's", async () => {
       for (const stageId of ["3f1e9c2a-8b7d-4c6e-9a5b-1d2c3e4f5a6b", "not-a-uuid"]) {
         const result = await service.http(COLUMN, { stageId }, { key: me.apiKey });
