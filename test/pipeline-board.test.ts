@@ -127,6 +127,15 @@ describe("pipelineBoard and pipelineColumn", () => {
       expect(namesIn(byKey.lead).sort()).toEqual(["H", "I"]);
     });
 
+    it("treats filter: null as no filter, on the board as on a column", async () => {
+      const unfiltered = columnsOf(await board(me, { pipeline: "REFERRAL" }));
+      expect(columnsOf(await board(me, { pipeline: "REFERRAL", filter: null }))).toEqual(unfiltered);
+      const literal = await service.http(`{ pipelineBoard(pipeline: REFERRAL, filter: null) { columns { ${COLUMNS} } } }`, {}, { key: me.apiKey });
+      expect(columnsOf(literal)).toEqual(unfiltered);
+      const column = await service.http(COLUMN, { stageId: stages.REFERRAL.lead, filter: null }, { key: me.apiKey });
+      expect(dataOf(column).pipelineColumn).toEqual(unfiltered.lead);
+    });
+
     it("takes the lists' filters: archived, closed", async () => {
       const archived = columnsOf(await board(me, { pipeline: "REFERRAL", filter: { archived: true } }));
       expect(archived.lead).toMatchObject({ count: 1, totalValue: [{ currency: "USD", amount: "1000" }] });

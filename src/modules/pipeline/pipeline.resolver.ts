@@ -15,7 +15,9 @@ export class PipelineResolver {
   @Query(() => PipelineBoard, {
     description:
       "A pipeline as a Kanban board in one request: per stage, in order, its count and values and its first deals " +
-      "(newest first; best matches first with filter.search). pipelineColumn pages on through one column.",
+      "(newest first; best matches first with filter.search). pipelineColumn pages on through one column. Three SQL statements " +
+      "whatever the number of stages and deals (the stages, every column's sums, every column's first deals); the cards' " +
+      "relations add one statement each, as on a list.",
     // Counted as dealsPerStage times its selection (columns count as any list of objects), as a list
     // counts `first` times; a dealsPerStage out of range is the argument's error, not the cost's.
     complexity: ({ args, childComplexity }) => 1 + clamp(Number(args.dealsPerStage), 1, MAX_DEALS_PER_STAGE) * childComplexity,
