@@ -57,6 +57,23 @@ const DEAL = `
 
 const connectionOf = (fields: string) => `totalCount edges { cursor node { ${fields} } } pageInfo { hasNextPage endCursor }`;
 
+/**
+ * What a Kanban card of the board shows, through the PipelineDeal interface (the bench's
+ * documents select fields only, no inline fragments).
+ */
+const CARD = "id name currency stageEnteredAt stage { id } owner { id firstName lastName } workspace { id name }";
+const COLUMN = `
+  stage { id key label color }
+  count totalValue { currency amount } weightedValue { currency amount }
+  deals { pageInfo { hasNextPage endCursor } edges { cursor node { ${CARD} } } }`;
+/**
+ * A last name of the data set's, as a person types it. The same in every request: the baseline
+ * replays the service's statements with other ids, never other words.
+ */
+const SEARCH = "garcia";
+const BOARD_SIZE = 20;
+const SEARCH_SIZE = 20;
+
 const LIST_SIZE = 100;
 /** The REFERRAL stages the move workload takes its deals back and forth between. */
 const MOVE_STAGES = ["lead", "introduced"] as const;
@@ -99,6 +116,19 @@ export function workloads(dataset: Dataset): Workload[] {
       variables: () => list(LIST_SIZE),
       pageSize: list,
       respond: peopleResponse,
+    },
+    {
+      name: `pipelineBoard(REFERRAL, dealsPerStage: ${BOARD_SIZE})`,
+      document: `query PipelineBoard($dealsPerStage: Int!) { pipelineBoard(pipeline: REFERRAL, dealsPerStage: $dealsPerStage) { columns { ${COLUMN} } } }`,
+      variables: () => ({ dealsPerStage: BOARD_SIZE }),
+      pageSize: (first) => ({ dealsPerStage: first }),
+    },
+    {
+      name: `searchDeals(first: ${SEARCH_SIZE})`,
+      document: `query SearchDeals($first: Int!, $search: String!) {
+        referralOpportunities(first: $first, filter: { search: $search }) { ${connectionOf(REFERRAL)} } }`,
+      variables: () => ({ first: SEARCH_SIZE, search: SEARCH }),
+      pageSize: (first) => ({ first, search: SEARCH }),
     },
     {
       name: "createReferralOpportunity",

@@ -9,6 +9,7 @@ import { FacilitatorResolver } from "./modules/deal/facilitator.resolver";
 import { DealEventResolver } from "./modules/events/deal-event.resolver";
 import { CompanyResolver } from "./modules/company/company.resolver";
 import { OpportunityResolver } from "./modules/opportunity/opportunity.resolver";
+import { PipelineResolver } from "./modules/pipeline/pipeline.resolver";
 import { PersonResolver } from "./modules/person/person.resolver";
 import { ProductResolver } from "./modules/product/product.resolver";
 import { ReferralOpportunityResolver } from "./modules/referral/referral.resolver";
@@ -31,6 +32,7 @@ export const resolvers = [
   OpportunityResolver,
   ReferralOpportunityResolver,
   FacilitatorResolver,
+  PipelineResolver,
   WebhookEndpointResolver,
   WebhookDeliveryResolver,
   DealEventResolver,

@@ -14,7 +14,7 @@ import {
   FragmentDefinitionNode,
   getVariableValues,
 } from "graphql";
-import { ComplexityEstimator, getComplexity } from "graphql-query-complexity";
+import { ComplexityEstimator, fieldExtensionsEstimator, getComplexity } from "graphql-query-complexity";
 import { OperationLimits } from "../../config";
 import { OperationLimitError } from "../errors/errors";
 
@@ -91,7 +91,9 @@ export function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlug
           if (coerced.errors) return;
           let cost: number;
           try {
-            cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: request.operationName ?? undefined, estimators: [costEstimator] });
+            // A field that declares its own cost (type-graphql's `complexity` option) is counted by it.
+            const estimators = [fieldExtensionsEstimator(), costEstimator];
+            cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: request.operationName ?? undefined, estimators });
           } catch {
             // graphql-query-complexity gives up on documents with too many nodes to visit.
             cost = Number.POSITIVE_INFINITY;

@@ -174,7 +174,12 @@ export async function paginate<T extends ObjectLiteral>(
   };
 }
 
-function encodeCursor(sort: SortKey, value: string, id: string): string {
+/**
+ * The cursor of the item whose sort value (PostgreSQL's text form, `(expression)::text`) and id
+ * are given: for queries that page several lists at once (the pipeline board) and must hand out
+ * the cursors `paginate` then continues from.
+ */
+export function encodeCursor(sort: SortKey, value: string, id: string): string {
   return Buffer.from(JSON.stringify([sort.name, value, id])).toString("base64url");
 }
 
