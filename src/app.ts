@@ -25,6 +25,9 @@ import { startWebhookWorker, WebhookWorker } from "./modules/webhook/webhook.wor
 import { startWebSocketServer } from "./core/http/websocket";
 import { DealEventHub } from "./modules/events/deal-event.hub";
 import { startDealEventFeed } from "./modules/events/deal-event.listener";
+import { DEAL_EVENT_CHANNEL } from "./modules/events/deal-event.outbox";
+import { startNotifications } from "./core/db/notifications";
+import { AUTH_CHANGED_CHANNEL, startAuthCache } from "./core/auth/auth-cache";
 import { dealEventSubscriptions } from "./modules/events/deal-event.resolver";
 import { getSchema } from "./schema";
 
@@ -96,6 +99,18 @@ export async function startApp(config: Config, db: DataSource, options: AppOptio
   const metrics = createMetrics(db);
   const observer = new RequestObserver(logger, metrics);
   const apollo = await createApolloServer(config, { logger, plugins: [observer.plugin()] });
+  const embedded = options.embedded ?? false;
+  // One LISTEN connection for the service: deal events (on a server; the embedded database
+  // announces them in process) and changes to what API keys resolve to.
+  const notifications = await startNotifications(db, {
+    embedded,
+    channels: embedded ? [AUTH_CHANGED_CHANNEL] : [DEAL_EVENT_CHANNEL, AUTH_CHANGED_CHANNEL],
+  }).catch(async (error) => {
+    await apollo.stop();
+    throw error;
+  });
+  // Before the first request: a key is resolved from the database until the cache is trusted.
+  const authCache = startAuthCache(db, config.authCache, notifications);
   let http: RunningHttpServer;
   try {
     http = await startHttpServer({
@@ -113,11 +128,13 @@ export async function startApp(config: Config, db: DataSource, options: AppOptio
       authThrottle: config.authThrottle,
     });
   } catch (error) {
+    authCache.stop();
+    await notifications.stop();
     await apollo.stop();
     throw error;
   }
   const hub = new DealEventHub(db);
-  const feed = await startDealEventFeed(db, { embedded: options.embedded ?? false }, (ref) => hub.publish(ref));
+  const feed = startDealEventFeed(notifications, { embedded }, (ref) => hub.publish(ref));
   dealEventSubscriptions.hub = hub;
   const websocket = startWebSocketServer(http.server, {
     schema: await getSchema(),
@@ -137,6 +154,8 @@ export async function startApp(config: Config, db: DataSource, options: AppOptio
       await worker?.stop();
       await websocket.close();
       await feed.stop();
+      authCache.stop();
+      await notifications.stop();
       if (dealEventSubscriptions.hub === hub) dealEventSubscriptions.hub = null;
       await draining;
       await apollo.stop();

@@ -8,6 +8,7 @@ import { DealEvents1764201600000 } from "./1764201600000-deal-events";
 import { DealSearch1764288000000 } from "./1764288000000-deal-search";
 import { EventRetention1764374400000 } from "./1764374400000-event-retention";
 import { OrganizationAdmin1764460800000 } from "./1764460800000-organization-admin";
+import { AuthChangeNotifications1764547200000 } from "./1764547200000-auth-change-notifications";
 
 /** In order. Listed, not globbed, so the same list works from TypeScript and from dist/. */
 export const migrations = [
@@ -20,4 +21,5 @@ export const migrations = [
   DealSearch1764288000000,
   EventRetention1764374400000,
   OrganizationAdmin1764460800000,
+  AuthChangeNotifications1764547200000,
 ];
