@@ -26,7 +26,7 @@ import { startWebSocketServer } from "./core/http/websocket";
 import { DealEventHub } from "./modules/events/deal-event.hub";
 import { startDealEventFeed } from "./modules/events/deal-event.listener";
 import { DEAL_EVENT_CHANNEL } from "./modules/events/deal-event.outbox";
-import { startNotifications } from "./core/db/notifications";
+import { Notifications, startNotifications } from "./core/db/notifications";
 import { AUTH_CHANGED_CHANNEL, startAuthCache } from "./core/auth/auth-cache";
 import { dealEventSubscriptions } from "./modules/events/deal-event.resolver";
 import { getSchema } from "./schema";
@@ -75,6 +75,8 @@ export interface RunningApp {
   metrics: Metrics;
   /** `draining` turns true the moment stop() begins. */
   lifecycle: Lifecycle;
+  /** The service's LISTEN connection: `listening` says whether it hears the database now. */
+  notifications: Pick<Notifications, "listening">;
   /** Drains HTTP (requests in flight are answered), then stops Apollo. Leaves the database open. */
   stop(): Promise<void>;
 }
@@ -148,6 +150,7 @@ export async function startApp(config: Config, db: DataSource, options: AppOptio
     logger,
     metrics,
     lifecycle: http.lifecycle,
+    notifications,
     async stop() {
       // The drain begins at once (readiness answers 503 from here), while the background work stops.
       const draining = http.close();
