@@ -25,6 +25,9 @@ import { startWebhookWorker, WebhookWorker } from "./modules/webhook/webhook.wor
 import { startWebSocketServer } from "./core/http/websocket";
 import { DealEventHub } from "./modules/events/deal-event.hub";
 import { startDealEventFeed } from "./modules/events/deal-event.listener";
+import { DEAL_EVENT_CHANNEL } from "./modules/events/deal-event.outbox";
+import { Notifications, startNotifications } from "./core/db/notifications";
+import { AUTH_CHANGED_CHANNEL, startAuthCache } from "./core/auth/auth-cache";
 import { dealEventSubscriptions } from "./modules/events/deal-event.resolver";
 import { getSchema } from "./schema";
 
@@ -72,6 +75,8 @@ export interface RunningApp {
   metrics: Metrics;
   /** `draining` turns true the moment stop() begins. */
   lifecycle: Lifecycle;
+  /** The service's LISTEN connection: `listening` says whether it hears the database now. */
+  notifications: Pick<Notifications, "listening">;
   /** Drains HTTP (requests in flight are answered), then stops Apollo. Leaves the database open. */
   stop(): Promise<void>;
 }
@@ -96,6 +101,18 @@ export async function startApp(config: Config, db: DataSource, options: AppOptio
   const metrics = createMetrics(db);
   const observer = new RequestObserver(logger, metrics);
   const apollo = await createApolloServer(config, { logger, plugins: [observer.plugin()] });
+  const embedded = options.embedded ?? false;
+  // One LISTEN connection for the service: deal events (on a server; the embedded database
+  // announces them in process) and changes to what API keys resolve to.
+  const notifications = await startNotifications(db, {
+    embedded,
+    channels: embedded ? [AUTH_CHANGED_CHANNEL] : [DEAL_EVENT_CHANNEL, AUTH_CHANGED_CHANNEL],
+  }).catch(async (error) => {
+    await apollo.stop();
+    throw error;
+  });
+  // Before the first request: a key is resolved from the database until the cache is trusted.
+  const authCache = startAuthCache(db, config.authCache, notifications);
   let http: RunningHttpServer;
   try {
     http = await startHttpServer({
@@ -113,11 +130,13 @@ export async function startApp(config: Config, db: DataSource, options: AppOptio
       authThrottle: config.authThrottle,
     });
   } catch (error) {
+    authCache.stop();
+    await notifications.stop();
     await apollo.stop();
     throw error;
   }
   const hub = new DealEventHub(db);
-  const feed = await startDealEventFeed(db, { embedded: options.embedded ?? false }, (ref) => hub.publish(ref));
+  const feed = startDealEventFeed(notifications, { embedded }, (ref) => hub.publish(ref));
   dealEventSubscriptions.hub = hub;
   const websocket = startWebSocketServer(http.server, {
     schema: await getSchema(),
@@ -131,12 +150,15 @@ export async function startApp(config: Config, db: DataSource, options: AppOptio
     logger,
     metrics,
     lifecycle: http.lifecycle,
+    notifications,
     async stop() {
       // The drain begins at once (readiness answers 503 from here), while the background work stops.
       const draining = http.close();
       await worker?.stop();
       await websocket.close();
       await feed.stop();
+      authCache.stop();
+      await notifications.stop();
       if (dealEventSubscriptions.hub === hub) dealEventSubscriptions.hub = null;
       await draining;
       await apollo.stop();

@@ -39,6 +39,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Failed authentications allowed per client address before 429, and how fast they refill. */
   authThrottle: AuthThrottleSettings;
+  /** API keys resolved recently, held in process (see core/auth/auth-cache.ts). */
+  authCache: AuthCacheSettings;
   webhooks: WebhookConfig;
 }
 
@@ -98,6 +100,13 @@ export interface AuthThrottleSettings {
   perMinute: number;
 }
 
+export interface AuthCacheSettings {
+  /** How long a resolved key is kept, in ms (AUTH_CACHE_TTL_MS, default 30 s); 0 turns the cache off. */
+  ttlMs: number;
+  /** How many keys are kept at most, the least recently used leaving first (AUTH_CACHE_MAX_KEYS, default 10,000). */
+  maxKeys: number;
+}
+
 /** The CORS_ORIGINS entry that stands for http://localhost:*, http://127.0.0.1:* and http://[::1]:*. */
 export const LOOPBACK_ORIGINS = "localhost";
 
@@ -140,6 +149,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authThrottle: {
       burst: positiveInt(env, "AUTH_FAILURE_BURST", 20),
       perMinute: positiveInt(env, "AUTH_FAILURES_PER_MINUTE", 10),
+    },
+    authCache: {
+      ttlMs: nonNegativeInt(env, "AUTH_CACHE_TTL_MS", 30_000),
+      maxKeys: positiveInt(env, "AUTH_CACHE_MAX_KEYS", 10_000),
     },
     webhooks: {
       worker: bool(env, "WEBHOOK_WORKER", true),

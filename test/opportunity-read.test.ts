@@ -316,6 +316,7 @@ describe("reading opportunities", () => {
     });
 
     it("costs the same number of statements for 1, 10 and 100 opportunities with every nested field", async () => {
+      dataOf(await service.http(`{ me { id } }`, {}, { key: bulk.apiKey })); // the key, now cached
       const counts: number[] = [];
       for (const first of [1, 10, 100]) {
         const result = await service.http(LIST_NESTED, { first }, { key: bulk.apiKey });
@@ -331,8 +332,8 @@ describe("reading opportunities", () => {
         }
         counts.push(result.sql);
       }
-      // The key; the page and its count; companies, people, sites, workspaces, stages, shares.
-      expect(counts).toEqual([9, 9, 9]);
+      // The page and its count; companies, people, sites, workspaces, stages, shares.
+      expect(counts).toEqual([8, 8, 8]);
     });
   });
 });

@@ -169,9 +169,10 @@ describe("pipelineForecast and pipelineFlow", () => {
       ]);
     });
 
-    it("costs the stages and one statement, with the API key", async () => {
+    it("costs the stages and one statement", async () => {
+      await service.http(`{ me { id } }`, {}, { key: me.apiKey }); // the key is known from here on: no statement
       const result = await service.http(FORECAST, { pipeline: "SALES", from: "2020-01-01T00:00:00Z", to: "2030-01-01T00:00:00Z" }, { key: me.apiKey });
-      expect(result.sql).toBe(3);
+      expect(result.sql).toBe(2);
     });
   });
 

@@ -1,10 +1,12 @@
 import "reflect-metadata";
+import { EventEmitter } from "node:events";
 import { Client, ClientConfig } from "pg";
 import { DataSource } from "typeorm";
 import { DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS } from "../../config";
 import { entities } from "./entities";
 import { migrations } from "./migrations";
 import { SnakeNamingStrategy } from "./naming";
+import { registerPoolNotifications } from "./notifications";
 import { CountingLogger } from "./sql-stats";
 
 /**
@@ -43,7 +45,16 @@ export interface DataSourceSettings {
 
 /** The one way a DataSource is made: the service, the CLI, the tests and ormconfig.ts all call this. */
 export function createDataSource({ url, poolMax, logQueries = false, verbose = false, timeouts = DEFAULT_DATABASE_TIMEOUTS }: DataSourceSettings): DataSource {
-  return new DataSource({
+  // A pooled connection hears a NOTIFY only where its session LISTENs: on the embedded database,
+  // whose one session every connection shares (notifications.ts).
+  const heard = new EventEmitter();
+  class PooledClient extends GuardedClient {
+    constructor(config?: string | ClientConfig) {
+      super(config);
+      this.on("notification", (message) => heard.emit("notification", message));
+    }
+  }
+  const dataSource = new DataSource({
     type: "postgres",
     url,
     entities,
@@ -58,6 +69,8 @@ export function createDataSource({ url, poolMax, logQueries = false, verbose = f
     logger: new CountingLogger(logQueries, verbose),
     // connectionTimeoutMillis bounds the wait for a pooled connection (the embedded database
     // has only one), so a request queued behind a stuck one fails retryably instead of hanging.
-    extra: { max: poolMax, options: sessionOptions(timeouts), connectionTimeoutMillis: timeouts.acquireMs, Client: GuardedClient },
+    extra: { max: poolMax, options: sessionOptions(timeouts), connectionTimeoutMillis: timeouts.acquireMs, Client: PooledClient },
   });
+  registerPoolNotifications(dataSource, heard);
+  return dataSource;
 }

@@ -1,6 +1,7 @@
 import { isEmail, isUUID } from "class-validator";
 import { DataSource, EntityManager } from "typeorm";
 import { DEFAULT_KEY_LIFETIME_DAYS, generateApiKey, hashApiKey, isWellFormedApiKey } from "../../core/auth/api-keys";
+import { authChanged } from "../../core/auth/auth-cache";
 import { insertRow } from "../../core/db/insert";
 import { ConflictError, FieldError, InputError, NotFoundError } from "../../core/errors/errors";
 import { ApiKey } from "../api-key/api-key.entity";
@@ -18,7 +19,9 @@ export interface NewUser {
 
 /**
  * The operations of the admin CLI (and of the demo seed): tenants, workspaces, users and keys.
- * Each checks its input first and writes in one transaction.
+ * Each checks its input first and writes in one transaction. One that changes what existing keys
+ * resolve to (revokeKey, setRole, addMember) says so to this process's key cache once committed
+ * (authChanged), so that its next request sees it; the database's trigger tells every other.
  */
 export const adminService = {
   async bootstrap(db: DataSource, input: { org: string; workspace: string } & NewUser) {
@@ -62,12 +65,13 @@ export const adminService = {
       [input.user, input.role],
     );
     if (!row) throw new NotFoundError("User", input.user);
+    authChanged(db, row.organization_id);
     return { organizationId: row.organization_id as string, userId: row.id as string, role: row.role as string };
   },
 
   async addMember(db: DataSource, input: { workspace: string; user: string }) {
     check({ workspace: uuid(input.workspace), user: uuid(input.user) });
-    return db.transaction(async (tx) => {
+    const added = await db.transaction(async (tx) => {
       const workspace = await findWorkspace(tx, input.workspace);
       const user = await findUser(tx, input.user, workspace.organizationId);
       const already = await tx
@@ -79,8 +83,10 @@ export const adminService = {
         workspaceId: workspace.id,
         userId: user.id,
       });
-      return { membershipId: membership.id, workspaceId: workspace.id, userId: user.id };
+      return { membershipId: membership.id, workspaceId: workspace.id, userId: user.id, organizationId: workspace.organizationId };
     });
+    authChanged(db, added.organizationId);
+    return { membershipId: added.membershipId, workspaceId: added.workspaceId, userId: added.userId };
   },
 
   async createKey(db: DataSource, input: { user: string; days?: number }) {
@@ -103,9 +109,10 @@ export const adminService = {
       .update(ApiKey)
       .set({ revokedAt: () => "coalesce(revoked_at, now())" })
       .where("key_hash = :hash", { hash: hashApiKey(input.key) })
-      .returning("id, revoked_at")
+      .returning("id, organization_id, revoked_at")
       .execute();
     if (raw.length === 0) throw new NotFoundError("API key", input.key.slice(0, 11) + "…");
+    authChanged(db, raw[0].organization_id);
     return { keyId: raw[0].id as string, revokedAt: (raw[0].revoked_at as Date).toISOString() };
   },
 };

@@ -4,10 +4,10 @@ import { DealIdempotencyKey1763942400000 } from "./1763942400000-deal-idempotenc
 import { DealLifecycle1764028800000 } from "./1764028800000-deal-lifecycle";
 import { IdempotencyFingerprint1764115200000 } from "./1764115200000-idempotency-fingerprint";
 import { DealEvents1764201600000 } from "./1764201600000-deal-events";
-
 import { DealSearch1764288000000 } from "./1764288000000-deal-search";
 import { EventRetention1764374400000 } from "./1764374400000-event-retention";
 import { OrganizationAdmin1764460800000 } from "./1764460800000-organization-admin";
+import { AuthChangeNotifications1764547200000 } from "./1764547200000-auth-change-notifications";
 import { OrganizationStages1764633600000 } from "./1764633600000-organization-stages";
 
 /** In order. Listed, not globbed, so the same list works from TypeScript and from dist/. */
@@ -21,5 +21,6 @@ export const migrations = [
   DealSearch1764288000000,
   EventRetention1764374400000,
   OrganizationAdmin1764460800000,
+  AuthChangeNotifications1764547200000,
   OrganizationStages1764633600000,
 ];
