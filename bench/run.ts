@@ -25,7 +25,7 @@ import { measureStartup } from "./startup";
 import { Workload, workloads } from "./workloads";
 
 const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench [-- --quick] [--keep | --database NAME] [--seconds N] [--warmup N] [--only NAMES]
-                     [--compare URL [--compare-queries FILE] [--compare-pid PID] [--rounds N]]
+                     [--compare URL [--compare-queries FILE] [--compare-pid PID] [--compare-key] [--rounds N]]
        npm run bench -- --startup
 
   DATABASE_URL  a PostgreSQL server (required). The bench creates a database of its own
@@ -40,6 +40,7 @@ const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench [-- --quick] [--
   --compare-queries FILE  the endpoint's equivalent queries (default
                 bench/postgraphile/queries.json, for PostGraphile 5: npm run bench:postgraphile)
   --compare-pid PID  the compared server's process, for its Node CPU per request
+  --compare-key send the bench user's API key to the compared endpoint too (a second dealgraph)
   --rounds N    interleaved rounds per workload and concurrency with --compare (default 3,
                 quick 2); each round runs --seconds on each endpoint
   --seconds N   length of each timed run (default 10, quick 1)
@@ -64,7 +65,7 @@ interface Options {
   warmup: number;
   only: string[] | null;
   database: string | null;
-  compare: { url: string; queries: string; pid: number | null; rounds: number } | null;
+  compare: { url: string; queries: string; pid: number | null; sendKey: boolean; rounds: number } | null;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -81,6 +82,7 @@ function parseOptions(argv: string[]): Options {
       compare: { type: "string" },
       "compare-queries": { type: "string" },
       "compare-pid": { type: "string" },
+      "compare-key": { type: "boolean", default: false },
       rounds: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -103,8 +105,8 @@ function parseOptions(argv: string[]): Options {
     return value;
   };
   if (values.database && values.keep) throw new Error("--database keeps its database already: leave out --keep");
-  if (!values.compare && (values["compare-queries"] || values["compare-pid"] || values.rounds)) {
-    throw new Error("--compare-queries, --compare-pid and --rounds go with --compare URL");
+  if (!values.compare && (values["compare-queries"] || values["compare-pid"] || values["compare-key"] || values.rounds)) {
+    throw new Error("--compare-queries, --compare-pid, --compare-key and --rounds go with --compare URL");
   }
   return {
     database: values.database ?? null,
@@ -113,6 +115,7 @@ function parseOptions(argv: string[]): Options {
           url: values.compare,
           queries: values["compare-queries"] ?? DEFAULT_COMPARE_QUERIES,
           pid: whole(values["compare-pid"], null, "compare-pid"),
+          sendKey: values["compare-key"]!,
           rounds: whole(values.rounds, values.quick ? 2 : 3, "rounds")!,
         }
       : null,
@@ -419,7 +422,8 @@ async function compareWorkload(
   const { service, apiKey, options } = bench;
   const otherVariables = (i: number) => compareVariables(entry, workload.variables(i), compare.facts, i);
   const otherBody = (i: number) => JSON.stringify({ query: entry.query, variables: otherVariables(i) });
-  const first = await postGraphQL(compare.url, null, { query: entry.query, variables: otherVariables(0) }).then(
+  const otherKey = compare.sendKey ? apiKey : null;
+  const first = await postGraphQL(compare.url, otherKey, { query: entry.query, variables: otherVariables(0) }).then(
     (response) => responseProblem(response),
     (error: Error) => `no answer (${error.message})`,
   );
@@ -429,7 +433,7 @@ async function compareWorkload(
   const otherCpu = compare.pid === null ? null : () => cpuSeconds(compare.pid!);
   const otherIdle = () => (compare.pid === null ? sleep(500) : waitIdle(compare.pid));
   log(`${workload.name}: warm-up of ${compare.url}`);
-  await driveService({ url: compare.url, apiKey: null, connections: Math.max(...CONCURRENCY), seconds: options.warmup, body: otherBody });
+  await driveService({ url: compare.url, apiKey: otherKey, connections: Math.max(...CONCURRENCY), seconds: options.warmup, body: otherBody });
   await otherIdle();
 
   const rows: CompareRow[] = [];
@@ -448,7 +452,7 @@ async function compareWorkload(
       await otherIdle();
       sides.other.add(
         await measured(bench, otherCpu, () =>
-          driveService({ url: compare.url, apiKey: null, connections, seconds: options.seconds, body: otherBody, stats: sides.other.stats }),
+          driveService({ url: compare.url, apiKey: otherKey, connections, seconds: options.seconds, body: otherBody, stats: sides.other.stats }),
         ),
       );
     }
