@@ -85,9 +85,11 @@ const SAMPLE_MS = 200;
 
 /**
  * CPU time of the PostgreSQL backends serving one database (Linux, with the server on this
- * machine). The backends are found in pg_stat_activity (client backends of the database, except
- * this monitor's own connection) at the start and every 200 ms during a window, and their
- * /proc/<pid>/stat read each time; the window sums the deltas over every backend seen.
+ * machine). The backends are found in pg_stat_activity (client backends of the database and
+ * their parallel workers, except this monitor's own connection; not autovacuum) at the start and
+ * every 200 ms during a window, and their /proc/<pid>/stat read each time; the window sums the
+ * deltas over every backend seen. A parallel worker that starts and exits between two readings
+ * is missed.
  */
 export class BackendCpu {
   private constructor(
@@ -111,7 +113,7 @@ export class BackendCpu {
 
   private async read(): Promise<Map<number, number>> {
     const { rows } = await this.client.query<{ pid: number }>(
-      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> $1",
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type IN ('client backend', 'parallel worker') AND pid <> $1",
       [this.ownPid],
     );
     const readings = new Map<number, number>();

@@ -442,14 +442,19 @@ async function compareWorkload(
       dealgraph: new Rounds(),
       other: new Rounds(),
     };
-    for (let round = 0; round < compare.rounds; round++) {
+    // Each run starts once both servers have finished the requests still in flight from the last.
+    const bothIdle = async () => {
       await service.waitIdle();
+      await otherIdle();
+    };
+    for (let round = 0; round < compare.rounds; round++) {
+      await bothIdle();
       sides.dealgraph.add(
         await measured(bench, service.cpuSeconds, () =>
           driveService({ url: service.url, apiKey, connections, seconds: options.seconds, body, stats: sides.dealgraph.stats }),
         ),
       );
-      await otherIdle();
+      await bothIdle();
       sides.other.add(
         await measured(bench, otherCpu, () =>
           driveService({ url: compare.url, apiKey: otherKey, connections, seconds: options.seconds, body: otherBody, stats: sides.other.stats }),
