@@ -76,11 +76,11 @@ export const COMPARE_RATIO = 1.0;
 
 /**
  * The SQL statement budget of a workload by its kind, read from its name: a list page
- * ("…(first: N)") 3, a deal by id 2, a create, an update or a move 3; null when the issue sets
+ * ("…(first: N)", "…(search, first: N)") 3, a deal by id 2, a create, an update or a move 3; null when the issue sets
  * none.
  */
 export function statementBudget(workload: string): number | null {
-  if (/\(first: \d+\)/.test(workload)) return 3;
+  if (/\bfirst: \d+/.test(workload)) return 3;
   if (/\(id\)$/.test(workload)) return 2;
   if (/^(create|update|move)/.test(workload)) return 3;
   return null;

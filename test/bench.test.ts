@@ -79,6 +79,7 @@ describe("issue 12's marks", () => {
   it("gives each kind of workload its SQL statement budget, and none to others", () => {
     expect(statementBudget("referralOpportunities(first: 100)")).toBe(3);
     expect(statementBudget("people(first: 100)")).toBe(3);
+    expect(statementBudget("referralOpportunities(search: \"acme\", first: 100)")).toBe(3);
     expect(statementBudget("referralOpportunity(id)")).toBe(2);
     expect(statementBudget("createReferralOpportunity")).toBe(3);
     expect(statementBudget("updateReferralOpportunity")).toBe(3);
