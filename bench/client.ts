@@ -11,11 +11,11 @@ export interface GraphQLResponse {
   sqlStatements: number | null;
 }
 
-/** One GraphQL request over HTTP, as a client sends it. */
-export async function postGraphQL(url: string, apiKey: string, body: GraphQLBody): Promise<GraphQLResponse> {
+/** One GraphQL request over HTTP, as a client sends it (with no API key: to an endpoint that takes none). */
+export async function postGraphQL(url: string, apiKey: string | null, body: GraphQLBody): Promise<GraphQLResponse> {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+    headers: { "content-type": "application/json", ...(apiKey === null ? {} : { authorization: `Bearer ${apiKey}` }) },
     body: JSON.stringify(body),
   });
   const text = await response.text();

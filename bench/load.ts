@@ -3,11 +3,14 @@ import { Measurement, RunStats } from "./measurement";
 
 export interface LoadOptions {
   url: string;
-  apiKey: string;
+  /** Sent as a bearer token; none for an endpoint that needs none (the compared one). */
+  apiKey: string | null;
   connections: number;
   seconds: number;
   /** The body of the i-th request (i counts across all connections). */
   body(i: number): string;
+  /** Collects into these (several interleaved rounds into one set of figures); a fresh set by default. */
+  stats?: RunStats;
 }
 
 /**
@@ -15,8 +18,7 @@ export interface LoadOptions {
  * sending its next request as soon as the previous answer arrives, for `seconds`. Every answer's
  * body is checked for a GraphQL `errors` array.
  */
-export function driveService({ url, apiKey, connections, seconds, body }: LoadOptions): Promise<Measurement> {
-  const stats = new RunStats();
+export function driveService({ url, apiKey, connections, seconds, body, stats = new RunStats() }: LoadOptions): Promise<Measurement> {
   let next = 0;
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -24,7 +26,7 @@ export function driveService({ url, apiKey, connections, seconds, body }: LoadOp
       {
         url,
         method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+        headers: { "content-type": "application/json", ...(apiKey === null ? {} : { authorization: `Bearer ${apiKey}` }) },
         connections,
         duration: seconds,
         sampleInt: 100,

@@ -15,6 +15,11 @@ export interface Measurement {
    * elsewhere), or for a baseline the bench process's, which runs it. PostgreSQL's is in neither.
    */
   cpuMsPerRequest: number | null;
+  /**
+   * PostgreSQL's CPU time per request, in ms: the backends serving the bench's database
+   * (from /proc, so null elsewhere or when the server runs on another machine).
+   */
+  pgCpuMsPerRequest: number | null;
 }
 
 /** Collects latencies (ms, sub-millisecond precision), errors and statement counts during a run. */
@@ -56,8 +61,14 @@ export class RunStats {
       firstError: this.firstError,
       sql: this.sqlCount > 0 ? { min: this.sqlMin, max: this.sqlMax, mean: this.sqlSum / this.sqlCount } : null,
       cpuMsPerRequest: null,
+      pgCpuMsPerRequest: null,
     };
   }
+}
+
+/** CPU seconds spent between two readings, per request, in ms; null when either reading is missing. */
+export function cpuMsPerRequest(before: number | null, after: number | null, requests: number): number | null {
+  return before === null || after === null || requests === 0 ? null : ((after - before) * 1000) / requests;
 }
 
 function percentile(sorted: Float64Array, q: number): number {

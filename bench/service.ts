@@ -1,7 +1,8 @@
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { cpuSeconds, cpuTicks } from "./process-cpu";
 
 export interface RunningService {
   url: string;
@@ -79,10 +80,7 @@ export async function startService({
     peakRssMb: () => rss.peak(),
     windowPeakRssMb: () => rss.windowPeak(),
     resetWindow: () => rss.resetWindow(),
-    cpuSeconds: () => {
-      const ticks = cpuTicks(child.pid!);
-      return ticks === null ? null : ticks / CLOCK_TICKS;
-    },
+    cpuSeconds: () => cpuSeconds(child.pid!),
     waitIdle: () => waitIdle(child.pid!),
     output: () => output,
     stop: () => stop(child, exited, rss.stop),
@@ -136,28 +134,8 @@ function sampleRss(pid: number) {
 const IDLE_SAMPLE_MS = 50;
 const IDLE_TIMEOUT_MS = 30_000;
 
-/** User plus system CPU time of a process, in clock ticks (Linux: /proc/<pid>/stat); null elsewhere. */
-function cpuTicks(pid: number): number | null {
-  try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return null;
-  }
-}
-
-/** Clock ticks per second, the unit of /proc/<pid>/stat's CPU times (100 on Linux, nearly always). */
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
 /** Waits for two consecutive samples without CPU time spent (Linux: /proc/<pid>/stat); elsewhere waits a second. */
-async function waitIdle(pid: number): Promise<void> {
+export async function waitIdle(pid: number): Promise<void> {
   let last = cpuTicks(pid);
   if (last === null) return sleep(1_000);
   const deadline = Date.now() + IDLE_TIMEOUT_MS;
