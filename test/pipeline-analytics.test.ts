@@ -274,6 +274,12 @@ describe("pipelineForecast and pipelineFlow", () => {
       expect(outsiders.stages[0]).toMatchObject({ leftForward: 1, medianSeconds: DAY });
     });
 
+    it("costs the stages and one statement, with the API key", async () => {
+      const result = await service.http(FLOW, { pipeline: "REFERRAL", from: "2020-01-01T00:00:00Z", to: "2030-01-01T00:00:00Z" }, { key: me.apiKey });
+      expect(dataOf(result).pipelineFlow.stages).toHaveLength(5);
+      expect(result.sql).toBe(3);
+    });
+
     it("lists every stage of a pipeline without history, in order", async () => {
       const sales = dataOf(await service.http(FLOW, { pipeline: "SALES", from: "2026-03-01T00:00:00Z", to: "2026-04-01T00:00:00Z" }, { key: me.apiKey }));
       expect(sales.pipelineFlow.stages.map((row: { stage: { key: string } }) => row.stage.key)).toEqual(["lead", "qualified", "survey", "proposal", "negotiation", "won", "lost"]);
