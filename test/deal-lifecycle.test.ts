@@ -308,13 +308,13 @@ describe("a deal's life", () => {
       }
     }
 
-    const history = async (id: string) =>
+    const history = async (id: string): Promise<Array<[string | null, string]>> =>
       (
         await service.db.query(
           `SELECT from_stage_id AS "from", to_stage_id AS "to" FROM deal_stage_change WHERE deal_id = $1 ORDER BY changed_at, id`,
           [id],
         )
-      ).map((row: { from: string | null; to: string }) => [row.from, row.to]);
+      ).map((row: { from: string | null; to: string }) => [row.from, row.to] as [string | null, string]);
     const MOVED_ELSEWHERE = `UPDATE pipeline_deal SET stage_id = $2, version = version + 1, updated_at = now() WHERE id = $1`;
 
     it("makes a move without expectedVersion decide again on the deal as it now is: its history leaves the stage the deal was really in", async () => {
