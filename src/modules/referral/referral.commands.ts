@@ -206,13 +206,13 @@ function partiesFrom({ loaders }: Context, qb: SelectQueryBuilder<ObjectLiteral>
 }
 
 /**
- * The first stage a new referral enters: joined onto `qb` as alias `stage`, for the
- * organization `organization` (an SQL expression).
+ * The first stage a new referral enters, joined as alias `stage` onto a query whose root is the
+ * viewer's `organization` row: the one place a create reads it (stages by organization name the
+ * organization here).
  */
-function joinFirstReferralStage(qb: SelectQueryBuilder<ObjectLiteral>, organization: string): void {
-  void organization; // stages are shared by every organization today
+function joinFirstReferralStage(qb: SelectQueryBuilder<Organization>): void {
   qb.leftJoinAndMapOne(
-    `${qb.alias}.firstStage`,
+    "organization.firstStage",
     Stage,
     "stage",
     "stage.id = (SELECT first_stage.id FROM stage first_stage WHERE first_stage.pipeline = :pipeline ORDER BY first_stage.sort_order LIMIT 1)",
@@ -245,7 +245,7 @@ async function loadCreateReferences(tx: Context, partyIds: string[], productId: 
       { workspaceId: viewer.workspaceId },
     )
     .where("organization.id = :organizationId", { organizationId: viewer.organizationId });
-  joinFirstReferralStage(qb, "organization.id");
+  joinFirstReferralStage(qb);
   if (productId) {
     qb.leftJoinAndMapOne("organization.product", Product, "product", "product.organization_id = organization.id AND product.id = :productId", {
       productId,
