@@ -105,7 +105,7 @@ export const referralCommands = {
               given(field) ? `CAST(:${field} AS uuid)` : `deal.${field === "seekerId" ? "seeker_id" : field === "providerId" ? "provider_id" : "connector_id"}`,
             );
             for (const field of partyFields) if (given(field)) qb.setParameter(field, normalId(input[field]));
-            joinParties(qb, "deal.organization_id", `ARRAY[${partyIds.join(", ")}]::uuid[]`);
+            joinParties(qb, tx.viewer.organizationId, `ARRAY[${partyIds.join(", ")}]::uuid[]`);
           }
           if (productAsked) {
             qb.leftJoinAndMapOne("deal.askedProduct", Product, "product", "product.organization_id = deal.organization_id AND product.id = :productId", {
@@ -176,19 +176,23 @@ function checkParties(
 }
 
 /**
- * Joins onto `qb` the people whose ids the SQL array `ids` names and everyone who referred them
- * (alias `person`), with their employers (alias `company`, which Loaders.primeEmployer reads), in
- * the organization `organization` (an SQL expression): one row each. Ids of another
- * organization are simply not found.
+ * Joins onto `qb` the people of the organization `organizationId` whose ids the SQL array `ids`
+ * names and everyone who referred them (alias `person`), with their employers (alias `company`,
+ * which Loaders.primeEmployer reads): one row each. Ids of another organization are simply not
+ * found. The ids are gathered into one array first, so that the people are found by their
+ * primary key (an OR with a subquery would be checked against every person of the organization).
  */
-function joinParties(qb: SelectQueryBuilder<ObjectLiteral>, organization: string, ids: string): void {
+function joinParties(qb: SelectQueryBuilder<ObjectLiteral>, organizationId: string, ids: string): void {
   qb.leftJoinAndMapOne(
     `${qb.alias}.party`,
     Person,
     "person",
-    `person.organization_id = ${organization}
-       AND (person.id = ANY(${ids})
-            OR person.id IN (SELECT named.referred_by_id FROM person named WHERE named.organization_id = ${organization} AND named.id = ANY(${ids})))`,
+    `person.organization_id = :partyOrganizationId
+       AND person.id = ANY(ARRAY(
+             SELECT wanted FROM unnest(${ids}) AS wanted
+             UNION
+             SELECT named.referred_by_id FROM person named WHERE named.organization_id = :partyOrganizationId AND named.id = ANY(${ids})))`,
+    { partyOrganizationId: organizationId },
   ).leftJoinAndMapOne(`${qb.alias}.partyEmployer`, Company, "company", "company.organization_id = person.organization_id AND company.id = person.company_id");
 }
 
@@ -256,7 +260,7 @@ async function loadCreateReferences(tx: Context, partyIds: string[], productId: 
       "product_company.organization_id = product.organization_id AND product_company.id = product.company_id",
     );
   }
-  joinParties(qb, "organization.id", "CAST(:partyIds AS uuid[])");
+  joinParties(qb, viewer.organizationId, "CAST(:partyIds AS uuid[])");
   qb.setParameter("partyIds", partyIds);
   const rows = await qb.getRawMany();
   const [row] = rows;
