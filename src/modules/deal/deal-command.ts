@@ -4,8 +4,13 @@ import { inUnitOfWork } from "../../core/context/unit-of-work";
 import { ConflictError } from "../../core/errors/errors";
 import { DealChangedError } from "./deal.repository";
 
-/** How many times a deal command runs when other writes keep coming between its read and its write. */
-export const dealCommandAttempts = 8;
+/**
+ * How many times a deal command runs when other writes keep coming between its read and its
+ * write. Of writers racing for one deal each round lets at least one through, so the last of a
+ * burst of N needs up to N attempts: ten covers the bursts a person and their integrations make
+ * (the tests race six shares), and bounds the work under a stampede.
+ */
+export const dealCommandAttempts = 10;
 
 /**
  * Runs a deal command (create, update, move, archive, restore, share): it reads what it needs
@@ -28,8 +33,9 @@ export async function runDealCommand<T>(ctx: Context, command: (tx: Context) => 
       if (attempt >= dealCommandAttempts) {
         throw new ConflictError("The deal kept changing while this write was made: read it again and retry.", { reason: "BUSY" });
       }
-      // A short random pause, so that writers racing for one deal do not meet again at once.
-      await sleep(Math.random() * 2 ** attempt);
+      // A short random pause (growing, at most 32 ms), so that writers racing for one deal do not
+      // meet again at once.
+      await sleep(Math.random() * Math.min(2 ** attempt, 32));
     }
   }
 }
