@@ -26,6 +26,8 @@ const normalId = (id: string | null | undefined) => id?.toLowerCase() ?? null;
 const money = (value: string | number | null | undefined) => (value === null || value === undefined ? null : moneyText(value));
 
 type PartyField = "seekerId" | "providerId" | "connectorId";
+/** Each party's column of the deal row. */
+const PARTY_COLUMNS: Record<PartyField, string> = { seekerId: "seeker_id", providerId: "provider_id", connectorId: "connector_id" };
 
 /** createReferralOpportunity and updateReferralOpportunity: plain input in, the stored deal out. */
 export const referralCommands = {
@@ -101,9 +103,7 @@ export const referralCommands = {
       const read = await readVisibleDeal(tx, id, {
         also: (qb) => {
           if (peopleNeeded) {
-            const partyIds = partyFields.map((field) =>
-              given(field) ? `CAST(:${field} AS uuid)` : `deal.${field === "seekerId" ? "seeker_id" : field === "providerId" ? "provider_id" : "connector_id"}`,
-            );
+            const partyIds = partyFields.map((field) => (given(field) ? `CAST(:${field} AS uuid)` : `deal.${PARTY_COLUMNS[field]}`));
             for (const field of partyFields) if (given(field)) qb.setParameter(field, normalId(input[field]));
             joinParties(qb, tx.viewer.organizationId, `ARRAY[${partyIds.join(", ")}]::uuid[]`);
           }
@@ -147,7 +147,7 @@ export const referralCommands = {
 };
 
 /**
- * The three parties from what loadParties found: each must exist in the organization, and the
+ * The three parties from the people read (partiesFrom): each must exist in the organization, and the
  * three must be different people. Null when any problem was found.
  */
 function checkParties(
