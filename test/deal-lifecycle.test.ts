@@ -151,7 +151,7 @@ describe("a deal's life", () => {
       expect(dataOf(result).updateReferralOpportunity.data).toMatchObject({ version: 1, updatedAt: deal.updatedAt });
     });
 
-    it("stays within 7 statements with every party and the product changed", async () => {
+    it("takes 2 statements with every party and the product changed", async () => {
       const deal = await referral();
       const product = await createProduct(service.db, me.organizationId);
       const result = await service.http(
@@ -160,9 +160,9 @@ describe("a deal's life", () => {
         { key: me.apiKey },
       );
       expect(dataOf(result).updateReferralOpportunity.data.version).toBe(2);
-      // BEGIN, the deal locked, the people, the product, the update, the facilitators, COMMIT (the
-      // key, used by referral() above, is cached).
-      expect(result.sql).toBe(7);
+      // The deal with the people and the product; the update with its facilitators and events (the
+      // key, used before, is cached).
+      expect(result.sql).toBe(2);
     });
   });
 
@@ -205,7 +205,7 @@ describe("a deal's life", () => {
       expect(set).toMatchObject({ stage: { key: "negotiation" }, probability: 70 });
     });
 
-    it("writes nothing when nothing changes, and stays within 5 statements when everything does", async () => {
+    it("writes nothing when nothing changes, and takes 2 statements when everything does", async () => {
       const deal = await opportunity({ siteId, solutionFamilies: ["HVAC"] });
       const same = await service.http(UPDATE_OPPORTUNITY, { id: deal.id, input: { title: "Roof", solutionFamilies: ["HVAC"], siteId } }, { key: me.apiKey });
       expect(dataOf(same).updateOpportunity.data.version).toBe(1);
@@ -216,9 +216,8 @@ describe("a deal's life", () => {
         { key: me.apiKey },
       );
       expect(dataOf(all).updateOpportunity.data).toMatchObject({ version: 2, title: "All", primaryContactId: contact.id });
-      // BEGIN, the deal locked, every reference in one statement, the update with its history, COMMIT
-      // (the key, used above, is cached).
-      expect(all.sql).toBe(5);
+      // The deal with every reference; the update with its history and events (the key is cached).
+      expect(all.sql).toBe(2);
     });
   });
 
@@ -275,6 +274,112 @@ describe("a deal's life", () => {
       expect(errorOf(lost[0]).extensions).toMatchObject({ code: "CONFLICT", currentVersion: 2 });
       expect((await stored(deal.id)).name).toBe(dataOf(won[0]).updateOpportunity.data.title);
       expect((await stored(deal.id)).version).toBe(2);
+    });
+  });
+
+  // One connection on the embedded database: no two requests run at once.
+  (process.env.DEALGRAPH_TEST_EMBEDDED === "true" ? describe.skip : describe)("a write that comes between a command's read and its write", () => {
+    const lockWaits = async () =>
+      Number(
+        (await service.db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`))[0].n,
+      );
+
+    /**
+     * Runs `sql` in a transaction of its own, sends the request, and commits once the request's
+     * write waits for the row: the request read the deal as it was (reads take no lock), so the
+     * concurrent write lands between its read and its write.
+     */
+    async function between<T>(sql: string, parameters: unknown[], request: () => Promise<T>): Promise<T> {
+      const runner = service.db.createQueryRunner();
+      await runner.connect();
+      try {
+        await runner.startTransaction();
+        await runner.query(sql, parameters);
+        const pending = request();
+        const deadline = Date.now() + 10_000;
+        while ((await lockWaits()) === 0) {
+          if (Date.now() > deadline) throw new Error("the request never waited for the concurrent write");
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        await runner.commitTransaction();
+        return await pending;
+      } finally {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        await runner.release();
+      }
+    }
+
+    const history = async (id: string): Promise<Array<[string | null, string]>> =>
+      (
+        await service.db.query(
+          `SELECT from_stage_id AS "from", to_stage_id AS "to" FROM deal_stage_change WHERE deal_id = $1 ORDER BY changed_at, id`,
+          [id],
+        )
+      ).map((row: { from: string | null; to: string }) => [row.from, row.to] as [string | null, string]);
+    const MOVED_ELSEWHERE = `UPDATE pipeline_deal SET stage_id = $2, version = version + 1, updated_at = now() WHERE id = $1`;
+
+    it("makes a move without expectedVersion decide again on the deal as it now is: its history leaves the stage the deal was really in", async () => {
+      const deal = await referral();
+      const result = await between(MOVED_ELSEWHERE, [deal.id, stages["referral:introduced"]], () =>
+        service.http(
+          `mutation ($id: ID!, $stageId: ID!) { moveDeal(id: $id, stageId: $stageId) { data { ${LEAN} } } }`,
+          { id: deal.id, stageId: stages["referral:meeting"] },
+          { key: me.apiKey },
+        ),
+      );
+      expect(dataOf(result).moveDeal.data).toMatchObject({ version: 3, stage: { key: "meeting" } });
+      expect(await history(deal.id)).toEqual([
+        [null, stages["referral:lead"]],
+        [stages["referral:introduced"], stages["referral:meeting"]],
+      ]);
+      const [event] = await service.db.query(`SELECT details FROM deal_event WHERE deal_id = $1 AND kind = 'deal.stage_changed'`, [deal.id]);
+      expect(event.details).toMatchObject({ fromStage: { key: "introduced" }, toStage: { key: "meeting" } });
+      // The read; the write, which found version 2 and wrote nothing; the read again; the write (the
+      // key is cached).
+      expect(result.sql).toBe(4);
+    });
+
+    it("answers CONFLICT with the current version to a write whose expectedVersion another write just moved, writing nothing", async () => {
+      const deal = await referral();
+      const result = await between(MOVED_ELSEWHERE, [deal.id, stages["referral:introduced"]], () =>
+        service.http(MOVE, { id: deal.id, stageId: stages["referral:meeting"], expectedVersion: 1 }, { key: me.apiKey }),
+      );
+      expect(errorOf(result).extensions).toMatchObject({ code: "CONFLICT", currentVersion: 2 });
+      expect(await stored(deal.id)).toMatchObject({ version: 2, stage_id: stages["referral:introduced"] });
+      expect(await historyRows(deal.id)).toBe(1);
+      const events = await service.db.query(`SELECT kind FROM deal_event WHERE deal_id = $1`, [deal.id]);
+      expect(events).toEqual([{ kind: "deal.created" }]);
+    });
+
+    it("replans an update's facilitators on the parties as they now are", async () => {
+      const deal = await referral();
+      // The new seeker was referred by the source, who would be a facilitator on the seeker's
+      // side; but meanwhile the source became the provider, a party, so is no facilitator.
+      const result = await between(
+        `UPDATE pipeline_deal SET provider_id = $2, version = version + 1 WHERE id = $1`,
+        [deal.id, sourceId],
+        () => service.http(UPDATE_REFERRAL, { id: deal.id, input: { seekerId: otherPersonId } }, { key: me.apiKey }),
+      );
+      const data = dataOf(result).updateReferralOpportunity.data;
+      expect(data).toMatchObject({ version: 3, seeker: { id: otherPersonId }, provider: { id: sourceId } });
+      expect(data.facilitators).toEqual([{ userId: me.userId, role: "CONNECTOR", side: "SEEKER" }]);
+      const rows = await service.db.query(`SELECT person_id FROM pipeline_deal_facilitator WHERE deal_id = $1`, [deal.id]);
+      expect(rows).toEqual([{ person_id: me.userId }]);
+    });
+
+    it("applies concurrent moves without expectedVersion one after the other, with a history that chains", async () => {
+      const deal = await opportunity();
+      const targets = ["qualified", "survey", "proposal", "negotiation"];
+      const results = await Promise.all(
+        targets.map((key) => service.http(MOVE, { id: deal.id, stageId: stages[`sales:${key}`] }, { key: me.apiKey })),
+      );
+      expect(results.map((r) => r.body.errors)).toEqual(targets.map(() => undefined));
+      expect(results.map((r) => dataOf(r).moveDeal.data.version).sort()).toEqual([2, 3, 4, 5]);
+      const changes = await history(deal.id);
+      expect(changes).toHaveLength(5);
+      for (let i = 1; i < changes.length; i++) expect(changes[i][0]).toBe(changes[i - 1][1]);
+      expect(new Set(changes.slice(1).map(([, to]) => to))).toEqual(new Set(targets.map((key) => stages[`sales:${key}`])));
+      expect(await stored(deal.id)).toMatchObject({ version: 5, stage_id: changes[4][1] });
     });
   });
 
@@ -349,7 +454,7 @@ describe("a deal's life", () => {
       expect((await stored(deal.id)).version).toBe(1);
     });
 
-    it("writes nothing when the deal is already in the stage, and moves in 4 statements", async () => {
+    it("writes nothing when the deal is already in the stage, and moves in 2 statements", async () => {
       const deal = await referral();
       const same = await service.http(MOVE, { id: deal.id, stageId: stages["referral:lead"] }, { key: me.apiKey });
       expect(dataOf(same).moveDeal.data.version).toBe(1);
@@ -359,9 +464,9 @@ describe("a deal's life", () => {
         { key: me.apiKey },
       );
       expect(dataOf(moved).moveDeal.data).toMatchObject({ version: 2, stage: { key: "meeting" } });
-      // BEGIN, the deal locked with its stage, its workspace and the target stage, the update with
-      // its history and events, COMMIT (the key, used above, is cached).
-      expect(moved.sql).toBe(4);
+      // The deal with its stage, its workspace and the target stage; the update with its history and
+      // events (no BEGIN/COMMIT: one statement is atomic by itself; the key is cached).
+      expect(moved.sql).toBe(2);
     });
 
     it("filters lists on closed", async () => {
@@ -391,8 +496,8 @@ describe("a deal's life", () => {
         { key: colleague.apiKey },
       );
       expect(dataOf(archived).archiveDeal).toMatchObject({ success: true, message: "Deal archived successfully", data: { version: 2 } });
-      // BEGIN, the deal locked, the update, COMMIT.
-      expect(archived.sql).toBe(4);
+      // The deal; the update with its event (the key is cached).
+      expect(archived.sql).toBe(2);
       expect(await listIds(null)).not.toContain(deal.id);
       expect(await listIds({ archived: true })).toEqual(expect.arrayContaining([deal.id]));
       expect((await listIds({ archived: true })).length).toBeGreaterThan(0);
@@ -424,7 +529,8 @@ describe("a deal's life", () => {
   describe("atomicity", () => {
     it("leaves the deal unchanged when the write fails after its history entry", async () => {
       const deal = await referral();
-      // A failure in the database after the history row is written, inside the same statement and transaction.
+      // A failure in the database after the history row is written: a deferred trigger, which
+      // fires when the write's statement commits (there is no BEGIN/COMMIT around it).
       await service.db.query(`
         CREATE OR REPLACE FUNCTION fail_after_history() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'injected failure'; END $$`);
@@ -443,6 +549,32 @@ describe("a deal's life", () => {
       expect(await historyRows(deal.id)).toBe(1);
       const events = await service.db.query(`SELECT kind FROM deal_event WHERE deal_id = $1`, [deal.id]);
       expect(events).toEqual([{ kind: "deal.created" }]);
+    });
+
+    it("writes no deal, history, facilitator or event when a create fails after its deal row", async () => {
+      const events = async () => Number((await service.db.query(`SELECT count(*) AS n FROM deal_event WHERE organization_id = $1`, [me.organizationId]))[0].n);
+      const before = await events();
+      // A failure in the database when the facilitators are written, after the deal and its history in the same statement.
+      await service.db.query(`
+        CREATE OR REPLACE FUNCTION fail_on_facilitator() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'injected failure'; END $$`);
+      await service.db.query(`
+        CREATE TRIGGER fail_on_facilitator AFTER INSERT ON pipeline_deal_facilitator
+          FOR EACH ROW WHEN (NEW.person_id = '${sourceId}') EXECUTE FUNCTION fail_on_facilitator()`);
+      try {
+        // The seeker was referred by the source: a REFERRAL_SOURCE facilitator is planned.
+        const result = await service.http(CREATE_REFERRAL, { input: { seekerId: otherPersonId, providerId, name: "Never stored" } }, { key: me.apiKey });
+        expect(errorOf(result).extensions!.code).toBe("INTERNAL_SERVER_ERROR");
+      } finally {
+        await service.db.query(`DROP TRIGGER fail_on_facilitator ON pipeline_deal_facilitator`);
+        await service.db.query(`DROP FUNCTION fail_on_facilitator`);
+      }
+      expect(await service.db.query(`SELECT id FROM pipeline_deal WHERE organization_id = $1 AND name = 'Never stored'`, [me.organizationId])).toEqual([]);
+      expect(await events()).toBe(before);
+      const orphans = await service.db.query(
+        `SELECT 1 FROM deal_stage_change change WHERE NOT EXISTS (SELECT 1 FROM pipeline_deal deal WHERE deal.id = change.deal_id)`,
+      );
+      expect(orphans).toEqual([]);
     });
   });
 

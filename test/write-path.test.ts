@@ -2,7 +2,9 @@ import { parseInput } from "../src/core/commands/parse-input";
 import { createContext } from "../src/core/context/context";
 import { inUnitOfWork } from "../src/core/context/unit-of-work";
 import { FacilitatorRole, FacilitatorSide } from "../src/modules/deal/deal.enums";
-import { updateDeal } from "../src/modules/deal/deal.repository";
+import { dealCommandAttempts, runDealCommand } from "../src/modules/deal/deal-command";
+import { DealChangedError, updateDeal } from "../src/modules/deal/deal.repository";
+import { SqlStats, withSqlStats } from "../src/core/db/sql-stats";
 import { closeTransition, dealChanges } from "../src/modules/deal/deal.rules";
 import { CreateOpportunityInput, UpdateOpportunityInput } from "../src/modules/opportunity/opportunity.inputs";
 import { outcomeAfterMove, outcomeProblems } from "../src/modules/opportunity/opportunity.rules";
@@ -150,5 +152,62 @@ describe("the write path", () => {
     const known = ctx.loaders.deal.get(deal.id);
     expect(known).not.toBeInstanceOf(Promise); // no statement needed
     expect(known).toMatchObject({ name: "Committed", version: 2 });
+  });
+
+  it("runs a unit of work without a transaction when its write is one statement, and refuses a second write there", async () => {
+    const ctx = createContext(service.db, me.viewer);
+    const deal = await referralCommands.create(ctx, { seekerId, providerId });
+    const stats = new SqlStats();
+    await withSqlStats(stats, () =>
+      inUnitOfWork(ctx, async (tx) => updateDeal(tx, (await tx.loaders.deal.load(deal.id))!, { name: "One statement" }), { atomicity: "statement" }),
+    );
+    expect(stats.statements).toBe(2); // the read and the write: no BEGIN, no COMMIT
+    expect(ctx.loaders.deal.get(deal.id)).toMatchObject({ name: "One statement", version: 2 });
+
+    await expect(
+      inUnitOfWork(
+        ctx,
+        async (tx) => {
+          const read = (await tx.loaders.deal.load(deal.id))!;
+          const written = await updateDeal(tx, read, { name: "First write" });
+          return updateDeal(tx, written, { name: "Second write" });
+        },
+        { atomicity: "statement" },
+      ),
+    ).rejects.toThrow(/writes in one statement/);
+    // The loaders of a unit of work that failed are not adopted.
+    expect(ctx.loaders.deal.get(deal.id)).toMatchObject({ name: "One statement", version: 2 });
+  });
+
+  it("runs a deal command again after a lost race, and answers CONFLICT once it lost dealCommandAttempts times", async () => {
+    const ctx = createContext(service.db, me.viewer);
+    let tries = 0;
+    expect(
+      await runDealCommand(ctx, async () => {
+        if (++tries < 3) throw new DealChangedError("deal");
+        return "written";
+      }),
+    ).toBe("written");
+    expect(tries).toBe(3);
+    let runs = 0;
+    const busy = runDealCommand(ctx, async () => {
+      runs++;
+      throw new DealChangedError("deal");
+    });
+    await expect(busy).rejects.toMatchObject({ extensions: { code: "CONFLICT", reason: "BUSY" } });
+    expect(runs).toBe(dealCommandAttempts);
+    // Any other error ends the command at once.
+    runs = 0;
+    await expect(runDealCommand(ctx, async () => { runs++; throw new Error("not a race"); })).rejects.toThrow("not a race");
+    expect(runs).toBe(1);
+  });
+
+  it("writes nothing and throws DealChangedError when the deal is no longer at the version read", async () => {
+    const ctx = createContext(service.db, me.viewer);
+    const deal = await referralCommands.create(ctx, { seekerId, providerId });
+    await service.db.query(`UPDATE pipeline_deal SET version = version + 1 WHERE id = $1`, [deal.id]);
+    await expect(inUnitOfWork(ctx, (tx) => updateDeal(tx, deal, { name: "Stale" }), { atomicity: "statement" })).rejects.toBeInstanceOf(DealChangedError);
+    expect((await service.db.query(`SELECT name, version FROM pipeline_deal WHERE id = $1`, [deal.id]))[0]).toEqual({ name: deal.name, version: 2 });
+    expect(Number((await service.db.query(`SELECT count(*) AS n FROM deal_event WHERE deal_id = $1`, [deal.id]))[0].n)).toBe(1);
   });
 });

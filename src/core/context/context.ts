@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from "typeorm";
 import { Viewer } from "../auth/viewer";
 import type { RecordedEvent } from "../events/committed-events";
+import type { Atomicity } from "./unit-of-work";
 import { createLoaders, Loaders } from "../loaders/loaders";
 
 /**
@@ -12,8 +13,8 @@ export interface Context {
   viewer: Viewer;
   db: EntityManager;
   loaders: Loaders;
-  /** Inside a unit of work: the events its writes recorded so far (see unit-of-work.ts). */
-  unitOfWork?: { events: RecordedEvent[] };
+  /** Inside a unit of work: how it is atomic, its writes so far and the events they recorded (see unit-of-work.ts). */
+  unitOfWork?: { events: RecordedEvent[]; atomicity: Atomicity; writes: number };
 }
 
 export function createContext(db: DataSource | EntityManager, viewer: Viewer): Context {

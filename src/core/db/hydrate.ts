@@ -42,6 +42,21 @@ export function entityFromColumns<T extends ObjectLiteral>(metadata: EntityMetad
   return build(planOf(metadata, "", (databaseName) => databaseName), row) as T;
 }
 
+/**
+ * An entity from a row that came as JSON (`json_agg` of a CTE's rows): as entityFromColumns,
+ * with the timestamps JSON carries as text made Dates, as the driver would have made them.
+ */
+export function entityFromJson<T extends ObjectLiteral>(metadata: EntityMetadata, row: Record<string, unknown>): T {
+  const entity = entityFromColumns<T>(metadata, row) as Record<string, unknown>;
+  for (const column of metadata.columns) {
+    const value = entity[column.propertyName];
+    if (typeof value === "string" && (column.type === "timestamptz" || column.type === "timestamp with time zone")) {
+      entity[column.propertyName] = new Date(value);
+    }
+  }
+  return entity as T;
+}
+
 function planFor(qb: SelectQueryBuilder<ObjectLiteral>, alias: string): Plan {
   const metadata = qb.expressionMap.findAliasByName(alias).metadata;
   return planOf(metadata, alias, (databaseName) => DriverUtils.buildAlias(qb.connection.driver, undefined, alias, databaseName));

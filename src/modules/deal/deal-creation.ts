@@ -7,7 +7,7 @@ import { entityFromRaw } from "../../core/db/hydrate";
 import { ConflictError, InputError, KEY_REUSED_CONSTRAINT } from "../../core/errors/errors";
 import { MutationInput } from "../../core/graphql/mutation-input";
 import { IsNotBlank, MaxLength } from "../../core/validation/rules";
-import { insertDeal } from "./deal.repository";
+import { insertDeal, PlannedFacilitator } from "./deal.repository";
 import { PipelineDeal } from "./pipeline-deal.entity";
 import { whereVisibleTo } from "./visibility";
 
@@ -57,22 +57,25 @@ export function requestFingerprint(input: object): string {
 }
 
 /**
- * Makes a new deal in the unit of work, or, for a create whose idempotency key made a deal
- * already, answers that deal (`created: false`): the unique index decides, even between requests
- * that race. A key that made another kind of deal, or one the caller cannot see, belongs to
- * another request (CONFLICT); the same key with another request is a field error; an expired
- * key is released and used again.
+ * Makes a new deal with its facilitators in the unit of work (one statement), or, for a create
+ * whose idempotency key made a deal already, answers that deal (`created: false`): the key is
+ * claimed by the deal's own insert, whose unique index decides, even between requests that race,
+ * and nothing else is written when it yields. A key that made another kind of deal, or one the
+ * caller cannot see, belongs to another request (CONFLICT); the same key with another request
+ * is a field error; an expired key is released and used again (the release is idempotent: the
+ * key had expired, whatever happens next).
  */
 export async function createDeal<T extends PipelineDeal>(
   tx: Context,
   kind: ClassType<T>,
   values: QueryDeepPartialEntity<T>,
   input: CreateDealInput,
+  facilitators: PlannedFacilitator[] = [],
 ): Promise<{ deal: T; created: boolean }> {
   const key = input.idempotencyKey ?? null;
   const row = { ...values, idempotencyKey: key, idempotencyFingerprint: key ? requestFingerprint(input) : null };
   for (let attempt = 0; ; attempt++) {
-    const deal = await insertDeal(tx, kind, row);
+    const deal = await insertDeal(tx, kind, row, facilitators);
     if (deal) return { deal, created: true };
     const earlier = await dealWithKey(tx, key!, { visible: false });
     if (earlier && earlier.createdAt.getTime() < Date.now() - idempotency.ttlMs && attempt === 0) {

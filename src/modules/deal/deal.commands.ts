@@ -1,19 +1,20 @@
 import { parseInput } from "../../core/commands/parse-input";
 import type { Context } from "../../core/context/context";
-import { inUnitOfWork } from "../../core/context/unit-of-work";
 import { InputError, NotFoundError } from "../../core/errors/errors";
 import { Opportunity } from "../opportunity/opportunity.entity";
 import { outcomeAfterMove } from "../opportunity/opportunity.rules";
 import { Stage } from "../stage/stage.entity";
 import { VisibilityMode } from "./deal.enums";
 import { DealWriteArgs, MoveDealArgs, RestoreDealArgs, ShareDealArgs } from "./deal.inputs";
-import { DealChanges, lockVisibleDeal, updateDeal, writeShare } from "./deal.repository";
+import { runDealCommand } from "./deal-command";
+import { DealChanges, readVisibleDeal, updateDeal, writeShare } from "./deal.repository";
 import { assertMayChange, assertWritable, closeTransition, pipelineOf } from "./deal.rules";
 import { PipelineDeal } from "./pipeline-deal.entity";
 
 /**
  * The writes every kind of deal takes: moves, archive and restore, sharing. Each takes the plain
- * arguments, runs in one unit of work on the deal locked for it, and answers the deal as stored.
+ * arguments, reads the deal with what it names in one statement, writes in one more (guarded by
+ * the version read, see deal-command.ts), and answers the deal as stored.
  */
 export const dealCommands = {
   /**
@@ -25,8 +26,8 @@ export const dealCommands = {
   async move(ctx: Context, plain: unknown, only?: OnlyKind): Promise<PipelineDeal> {
     const { input, problems } = await parseInput(MoveDealArgs, plain, "");
     problems.throwIfAny();
-    return inUnitOfWork(ctx, async (tx) => {
-      const { deal, stage: from, target } = await lockWritable(tx, input.id, input.expectedVersion, { stageId: input.stageId, only });
+    return runDealCommand(ctx, async (tx) => {
+      const { deal, stage: from, target } = await readWritable(tx, input.id, input.expectedVersion, { stageId: input.stageId, only });
       const to = target.stage;
       if (!to) throw new InputError([{ path: "stageId", message: "no stage with this id exists", constraint: "exists" }]);
       if (to.pipeline !== pipelineOf(deal)) {
@@ -47,8 +48,8 @@ export const dealCommands = {
   async archive(ctx: Context, plain: unknown, only?: OnlyKind): Promise<PipelineDeal> {
     const { input, problems } = await parseInput(DealWriteArgs, plain, "");
     problems.throwIfAny();
-    return inUnitOfWork(ctx, async (tx) => {
-      const { deal } = await lockWritable(tx, input.id, input.expectedVersion, { archived: "allow", only });
+    return runDealCommand(ctx, async (tx) => {
+      const { deal } = await readWritable(tx, input.id, input.expectedVersion, { archived: "allow", only });
       if (deal.archivedAt) return deal;
       return updateDeal(tx, deal, { archivedAt: () => "now()", archivedById: tx.viewer.userId });
     });
@@ -58,8 +59,8 @@ export const dealCommands = {
   async restore(ctx: Context, plain: unknown): Promise<PipelineDeal> {
     const { input, problems } = await parseInput(RestoreDealArgs, plain, "");
     problems.throwIfAny();
-    return inUnitOfWork(ctx, async (tx) => {
-      const { deal } = await lockWritable(tx, input.id, null, { archived: "allow" });
+    return runDealCommand(ctx, async (tx) => {
+      const { deal } = await readWritable(tx, input.id, null, { archived: "allow" });
       if (!deal.archivedAt) return deal;
       return updateDeal(tx, deal, { archivedAt: null, archivedById: null });
     });
@@ -104,25 +105,25 @@ export interface OnlyKind {
   name: string;
 }
 
-/** The deal, locked, when the viewer may change it and it is at the expected version. */
-async function lockWritable(
+/** The deal, when the viewer may change it and it is at the expected version. */
+async function readWritable(
   tx: Context,
   id: string,
   expectedVersion: number | null | undefined,
   options: { archived?: "refuse" | "allow"; workspaceId?: string; stageId?: string; only?: OnlyKind } = {},
 ) {
-  const locked = await lockVisibleDeal(tx, id, options);
-  if (!locked || (options.only && !(locked.deal instanceof options.only.kind))) throw new NotFoundError(options.only?.name ?? "Deal", id);
-  assertMayChange(tx.viewer, locked.deal);
-  assertWritable(locked.deal, expectedVersion, options);
-  return locked;
+  const read = await readVisibleDeal(tx, id, options);
+  if (!read || (options.only && !(read.deal instanceof options.only.kind))) throw new NotFoundError(options.only?.name ?? "Deal", id);
+  assertMayChange(tx.viewer, read.deal);
+  assertWritable(read.deal, expectedVersion, options);
+  return read;
 }
 
 async function changeShare(ctx: Context, plain: unknown, shared: boolean): Promise<PipelineDeal> {
   const { input, problems } = await parseInput(ShareDealArgs, plain, "");
   problems.throwIfAny();
-  return inUnitOfWork(ctx, async (tx) => {
-    const { deal, target } = await lockWritable(tx, input.dealId, input.expectedVersion, { workspaceId: input.workspaceId });
+  return runDealCommand(ctx, async (tx) => {
+    const { deal, target } = await readWritable(tx, input.dealId, input.expectedVersion, { workspaceId: input.workspaceId });
     const workspace = target.workspace;
     if (!workspace) throw new InputError([{ path: "workspaceId", message: "no workspace with this id exists", constraint: "exists" }]);
     if (workspace.id === deal.workspaceId) {

@@ -1,10 +1,10 @@
 import { isUUID } from "class-validator";
 import { ClassType } from "type-graphql";
+import { SelectQueryBuilder } from "typeorm";
 import { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import type { Context } from "../../core/context/context";
-import { recordEvents } from "../../core/context/unit-of-work";
-import { entityFromColumns, entityFromRaw } from "../../core/db/hydrate";
-import { insertRows } from "../../core/db/insert";
+import { recordWrite } from "../../core/context/unit-of-work";
+import { entityFromColumns, entityFromJson, entityFromRaw } from "../../core/db/hydrate";
 import { DealEventKind } from "../events/deal-event";
 import { changedFieldNames, PlannedEvent, RECORDED_EVENTS, recordEventsSql, stageJson } from "../events/deal-event.outbox";
 import { Stage } from "../stage/stage.entity";
@@ -14,12 +14,17 @@ import { PipelineDeal } from "./pipeline-deal.entity";
 import { whereVisibleTo } from "./visibility";
 
 /**
- * The deal writes. Each is one statement and keeps the unit of work's loaders true to what it
- * wrote, so the request's loaders hold the committed state afterwards (see unit-of-work.ts):
- * commands never prime or clear a loader themselves. Every write that changes a deal's stage
- * writes its history entry in the same statement, and every write that changes a deal records
- * its events in the outbox in the same statement (deal-event.outbox.ts), and tells the unit of
- * work which.
+ * The deal writes. Each is ONE statement (a data-modifying CTE, atomic without a transaction)
+ * and keeps the unit of work's loaders true to what it wrote, so the request's loaders hold the
+ * stored state afterwards (see unit-of-work.ts): commands never prime or clear a loader
+ * themselves. Every write that changes a deal's stage writes its history entry in the same
+ * statement, a write that plans facilitators writes them in it too, and every write that
+ * changes a deal records its events in the outbox in the same statement
+ * (deal-event.outbox.ts), and tells the unit of work which.
+ *
+ * A write to an existing deal is guarded by the version the command read (readVisibleDeal):
+ * when another write came between, nothing is written and it throws DealChangedError, for the
+ * command to read again and decide again (deal-command.ts).
  */
 
 type DealValues<T extends PipelineDeal> = QueryDeepPartialEntity<T> & { idempotencyKey: string | null };
@@ -41,16 +46,40 @@ const HISTORY_FROM = (fromStage: string, by: string) => `
     SELECT organization_id, id, ${fromStage}, stage_id, stage_entered_at, ${by} FROM deal
   )`;
 
+/** A guarded write found the deal at another version than the command read: nothing was written. */
+export class DealChangedError extends Error {
+  constructor(readonly dealId: string) {
+    super(`Deal ${dealId} changed between its read and its write.`);
+  }
+}
+
+/** What readVisibleDeal answers: the deal with its stage, what the write names, and the raw rows for `also`. */
+export interface VisibleDeal {
+  deal: PipelineDeal;
+  stage: Stage;
+  target: { workspace: Workspace | null; stage: Stage | null };
+  /** The statement's query builder and rows, to read what `also` joined on (entityFromRaw). */
+  qb: SelectQueryBuilder<PipelineDeal>;
+  rows: Array<Record<string, unknown>>;
+}
+
 /**
- * The deal, when the viewer can see it, locked until the unit of work ends (so writes that race
- * are serialised and each sees the other's result), with its stage. Null when it does not exist
- * for the viewer.
+ * The deal, when the viewer can see it, with its stage and workspace, in one statement that
+ * also reads what the write names (a share's workspace, a move's stage) and whatever `also`
+ * joins on (the rows a command checks: people, a product, references): alias `deal`, and a join
+ * may use its columns. A to-many join gives one row per match, the deal in each. Not locked: the
+ * write checks the version read here (updateDeal, writeShare). Null when the deal does not
+ * exist for the viewer.
  */
-export async function lockVisibleDeal(
+export async function readVisibleDeal(
   tx: Context,
   id: string,
-  { workspaceId, stageId }: { workspaceId?: string; stageId?: string } = {},
-): Promise<{ deal: PipelineDeal; stage: Stage; target: { workspace: Workspace | null; stage: Stage | null } } | null> {
+  {
+    workspaceId,
+    stageId,
+    also,
+  }: { workspaceId?: string; stageId?: string; also?: (qb: SelectQueryBuilder<PipelineDeal>) => void } = {},
+): Promise<VisibleDeal | null> {
   if (!isUUID(id)) return null;
   const qb = tx.db
     .getRepository(PipelineDeal)
@@ -58,9 +87,7 @@ export async function lockVisibleDeal(
     .innerJoinAndMapOne("deal.stage", Stage, "stage", "stage.organization_id = deal.organization_id AND stage.id = deal.stage_id")
     // The deal's own workspace too, which the answer usually shows: to-one, so it costs no statement.
     .innerJoinAndMapOne("deal.workspace", Workspace, "workspace", "workspace.organization_id = deal.organization_id AND workspace.id = deal.workspace_id")
-    .where("deal.id = :id", { id: id.toLowerCase() })
-    .setLock("pessimistic_write", undefined, ["deal"]);
-  // What the write names (a share's workspace, a move's stage), in the same statement.
+    .where("deal.id = :id", { id: id.toLowerCase() });
   const targetWorkspace = workspaceId && isUUID(workspaceId) ? workspaceId.toLowerCase() : null;
   const targetStage = stageId && isUUID(stageId) ? stageId.toLowerCase() : null;
   if (targetWorkspace) {
@@ -74,9 +101,11 @@ export async function lockVisibleDeal(
   }
   if (targetStage) qb.leftJoinAndMapOne("deal.targetStage", Stage, "target_stage", "target_stage.organization_id = deal.organization_id AND target_stage.id = :targetStage AND target_stage.deleted_at IS NULL", {
       targetStage,
-    });;
-  const [row] = await whereVisibleTo(qb, "deal", tx.viewer).getRawMany();
-  if (!row) return null;
+    });
+  also?.(qb);
+  const rows = await whereVisibleTo(qb, "deal", tx.viewer).getRawMany();
+  if (rows.length === 0) return null;
+  const [row] = rows;
   const deal = entityFromRaw<PipelineDeal>(qb, row)!;
   const stage = entityFromRaw<Stage>(qb, row, "stage")!;
   const target = {
@@ -88,31 +117,73 @@ export async function lockVisibleDeal(
   for (const known of [entityFromRaw<Workspace>(qb, row, "workspace"), target.workspace]) {
     if (known) tx.loaders.workspace.prime(known.id, known);
   }
-  return { deal, stage, target };
+  return { deal, stage, target, qb, rows };
+}
+
+/** A facilitator the rules planned, before it is stored. */
+export type PlannedFacilitator = Pick<Facilitator, "personId" | "companyId" | "role" | "side">;
+
+/** The planned facilitators as a CTE `planned`, from four array parameters. */
+function plannedSql(planned: PlannedFacilitator[], param: (value: unknown) => string): string {
+  return `
+  planned AS (
+    SELECT * FROM unnest(${param(planned.map((f) => f.personId))}::uuid[], ${param(planned.map((f) => f.companyId))}::uuid[],
+                         ${param(planned.map((f) => f.role))}::text[], ${param(planned.map((f) => f.side))}::text[])
+                  AS p(person_id, company_id, role, side)
+  )`;
+}
+
+/** The column of a write's main SELECT that lists the facilitators CTE `facilitators` wrote. */
+const WRITTEN_FACILITATORS = `(SELECT json_agg(facilitators) FROM facilitators) AS written_facilitators`;
+
+/** The facilitators a write returned (WRITTEN_FACILITATORS), in their order, held by the loader. */
+function heldFacilitators(tx: Context, dealId: string, written: unknown): Facilitator[] {
+  const metadata = tx.db.connection.getMetadata(Facilitator);
+  const facilitators = ((written as Array<Record<string, unknown>> | null) ?? [])
+    .map((row) => entityFromJson<Facilitator>(metadata, row))
+    .sort(byFacilitatorOrder);
+  tx.loaders.facilitatorsByDeal.set(dealId, facilitators);
+  return facilitators;
 }
 
 /**
- * Inserts a new deal with its first history entry. With an idempotency key the insert yields to
- * a deal an earlier request made under the same key (the unique index decides, even between
- * requests that race): then it writes nothing and answers null (see createDeal).
+ * Inserts a new deal with its first history entry, its facilitators and its event, in one
+ * statement. With an idempotency key the insert yields to a deal an earlier request made under
+ * the same key (the unique index decides, even between requests that race): then it writes
+ * nothing (every other part of the statement depends on the inserted row) and answers null
+ * (see createDeal).
  */
-export async function insertDeal<T extends PipelineDeal>(tx: Context, kind: ClassType<T>, values: DealValues<T>): Promise<T | null> {
+export async function insertDeal<T extends PipelineDeal>(
+  tx: Context,
+  kind: ClassType<T>,
+  values: DealValues<T>,
+  facilitators: PlannedFacilitator[] = [],
+): Promise<T | null> {
   const insert = tx.db.createQueryBuilder().insert().into(kind).values(values).returning("*").updateEntity(false);
   if (values.idempotencyKey) insert.orIgnore();
   const [sql, given] = insert.getQueryAndParameters();
   const { parameters, param } = parameterList(given);
   const by = `${param(tx.viewer.userId)}::uuid`;
+  const withFacilitators = facilitators.length > 0;
+  const facilitatorSql = withFacilitators
+    ? `, ${plannedSql(facilitators, param)}, facilitators AS (
+         INSERT INTO pipeline_deal_facilitator (organization_id, deal_id, person_id, company_id, role, side)
+         SELECT deal.organization_id, deal.id, planned.person_id, planned.company_id, planned.role, planned.side FROM deal CROSS JOIN planned
+         RETURNING *
+       )`
+    : "";
   const rows: Array<Record<string, unknown>> = await tx.db.query(
-    `WITH deal AS (${sql}), ${HISTORY_FROM("NULL::uuid", by)}, ${recordEventsSql([{ kind: DealEventKind.DEAL_CREATED }], by, param)}
-     SELECT deal.*, ${RECORDED_EVENTS} FROM deal`,
+    `WITH deal AS (${sql}), ${HISTORY_FROM("NULL::uuid", by)}, ${recordEventsSql([{ kind: DealEventKind.DEAL_CREATED }], by, param)}${facilitatorSql}
+     SELECT deal.*, ${RECORDED_EVENTS}${withFacilitators ? `, ${WRITTEN_FACILITATORS}` : ""} FROM deal`,
     parameters,
   );
-  recordEvents(tx, rows[0]?.recorded_events as never);
   if (rows.length === 0) return null;
+  recordWrite(tx, rows[0].recorded_events as never);
   const deal = entityFromColumns<T>(tx.db.connection.getMetadata(kind), rows[0]);
   tx.loaders.deal.set(deal.id, deal);
   tx.loaders.sharedWorkspacesByDeal.set(deal.id, []);
   tx.loaders.stageHistoryByDeal.forget(deal.id);
+  heldFacilitators(tx, deal.id, rows[0].written_facilitators ?? null);
   return deal;
 }
 
@@ -120,8 +191,13 @@ export async function insertDeal<T extends PipelineDeal>(tx: Context, kind: Clas
 const NOT_UPDATED_FIELDS = new Set(["stageId", "closedAt", "archivedAt", "archivedById"]);
 
 /**
- * Writes `changes` to a locked deal, one version more; when the stage changes, the history
- * entry too (the deal enters the new stage now). Returns the deal as stored.
+ * Writes `changes` to a deal as the command read it, one version more; when the stage changes,
+ * the history entry too (the deal enters the new stage now, leaving the stage it was read in);
+ * with `facilitators`, makes them the deal's: those no longer planned go, new ones come, and one
+ * who stays on the same side keeps their row (and the employer it recorded), taking the planned
+ * role. One statement, written only while the deal is still at the version read (every part
+ * depends on the updated row): otherwise nothing is written and it throws DealChangedError.
+ * Returns the deal as stored.
  *
  * Its events: deal.updated naming the changed fields (by their GraphQL names), then
  * deal.stage_changed when the stage changes, deal.archived or deal.restored when the archive
@@ -132,7 +208,7 @@ export async function updateDeal<T extends PipelineDeal>(
   tx: Context,
   deal: T,
   changes: DealChanges,
-  { move = false }: { move?: boolean } = {},
+  { move = false, facilitators }: { move?: boolean; facilitators?: PlannedFacilitator[] } = {},
 ): Promise<T> {
   const kind = deal.constructor as ClassType<T>;
   const moved = changes.stageId !== undefined && changes.stageId !== deal.stageId;
@@ -145,7 +221,11 @@ export async function updateDeal<T extends PipelineDeal>(
       version: () => "version + 1",
       updatedAt: () => "now()",
     } as QueryDeepPartialEntity<T>)
-    .where("organization_id = :organizationId AND id = :id", { organizationId: deal.organizationId, id: deal.id })
+    .where("organization_id = :organizationId AND id = :id AND version = :readVersion", {
+      organizationId: deal.organizationId,
+      id: deal.id,
+      readVersion: deal.version,
+    })
     .returning("*")
     .updateEntity(false);
   const [sql, given] = update.getQueryAndParameters();
@@ -157,10 +237,11 @@ export async function updateDeal<T extends PipelineDeal>(
     const names = changedFieldNames(deal.kind, updatedFields);
     events.push({ kind: DealEventKind.DEAL_UPDATED, details: `jsonb_build_object('changedFields', ${param(JSON.stringify(names))}::jsonb)` });
   }
-  let history = "";
+  let parts = "";
   if (moved) {
+    // The version guard makes the stage read here the one the deal really leaves.
     const from = `${param(deal.stageId)}::uuid`;
-    history = `, ${HISTORY_FROM(from, by)}`;
+    parts += `, ${HISTORY_FROM(from, by)}`;
     events.push({
       kind: DealEventKind.DEAL_STAGE_CHANGED,
       details: `jsonb_build_object('fromStage', ${stageJson(from)}, 'toStage', ${stageJson("deal.stage_id")})`,
@@ -169,69 +250,40 @@ export async function updateDeal<T extends PipelineDeal>(
   if (changes.archivedAt !== undefined) {
     events.push({ kind: changes.archivedAt === null ? DealEventKind.DEAL_RESTORED : DealEventKind.DEAL_ARCHIVED });
   }
-  const recorded = events.length > 0 ? `, ${recordEventsSql(events, by, param)}` : "";
+  if (events.length > 0) parts += `, ${recordEventsSql(events, by, param)}`;
+  if (facilitators) {
+    // The DELETE and the INSERT touch different rows (a kept one conflicts, a gone one is not
+    // planned), as two parts of one statement must.
+    parts += `, ${plannedSql(facilitators, param)}, gone AS (
+       DELETE FROM pipeline_deal_facilitator f USING deal
+        WHERE f.organization_id = deal.organization_id AND f.deal_id = deal.id
+          AND NOT EXISTS (SELECT 1 FROM planned p WHERE p.side = f.side AND p.person_id = f.person_id)
+     ), facilitators AS (
+       INSERT INTO pipeline_deal_facilitator (organization_id, deal_id, person_id, company_id, role, side)
+       SELECT deal.organization_id, deal.id, planned.person_id, planned.company_id, planned.role, planned.side FROM deal CROSS JOIN planned
+       ON CONFLICT ON CONSTRAINT pipeline_deal_facilitator_once_per_side DO UPDATE SET role = EXCLUDED.role
+       RETURNING *
+     )`;
+  }
   const rows: Array<Record<string, unknown>> = await tx.db.query(
-    `WITH deal AS (${sql})${history}${recorded} SELECT deal.*${events.length > 0 ? `, ${RECORDED_EVENTS}` : ""} FROM deal`,
+    `WITH deal AS (${sql})${parts}
+     SELECT deal.*${events.length > 0 ? `, ${RECORDED_EVENTS}` : ""}${facilitators ? `, ${WRITTEN_FACILITATORS}` : ""} FROM deal`,
     parameters,
   );
-  recordEvents(tx, rows[0]?.recorded_events as never);
+  if (rows.length === 0) throw new DealChangedError(deal.id);
+  recordWrite(tx, rows[0].recorded_events as never);
   const updated = entityFromColumns<T>(tx.db.connection.getMetadata(kind), rows[0]);
   tx.loaders.deal.set(updated.id, updated);
   if (moved) tx.loaders.stageHistoryByDeal.forget(updated.id);
+  if (facilitators) heldFacilitators(tx, updated.id, rows[0].written_facilitators);
   return updated;
 }
 
-/** A facilitator the rules planned, before it is stored. */
-export type PlannedFacilitator = Pick<Facilitator, "personId" | "companyId" | "role" | "side">;
-
-/** The facilitators of a new deal. */
-export async function insertFacilitators(tx: Context, deal: PipelineDeal, planned: PlannedFacilitator[]): Promise<Facilitator[]> {
-  const created = await insertRows(
-    tx.db,
-    Facilitator,
-    planned.map((f) => ({ ...f, organizationId: deal.organizationId, dealId: deal.id })),
-  );
-  tx.loaders.facilitatorsByDeal.set(deal.id, created.sort(byFacilitatorOrder));
-  return created;
-}
-
 /**
- * Makes a deal's facilitators the planned ones, in one statement: those no longer planned go,
- * new ones come, and one who stays on the same side keeps their row (and the employer it
- * recorded), taking the planned role.
- */
-export async function replaceFacilitators(tx: Context, deal: PipelineDeal, planned: PlannedFacilitator[]): Promise<Facilitator[]> {
-  const rows: Array<Record<string, unknown>> = await tx.db.query(
-    `WITH planned AS (
-       SELECT * FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[]) AS p(person_id, company_id, role, side)
-     ), gone AS (
-       DELETE FROM pipeline_deal_facilitator f
-        WHERE f.organization_id = $1 AND f.deal_id = $2
-          AND NOT EXISTS (SELECT 1 FROM planned p WHERE p.side = f.side AND p.person_id = f.person_id)
-     )
-     INSERT INTO pipeline_deal_facilitator (organization_id, deal_id, person_id, company_id, role, side)
-     SELECT $1, $2, person_id, company_id, role, side FROM planned
-     ON CONFLICT ON CONSTRAINT pipeline_deal_facilitator_once_per_side DO UPDATE SET role = EXCLUDED.role
-     RETURNING *`,
-    [
-      deal.organizationId,
-      deal.id,
-      planned.map((f) => f.personId),
-      planned.map((f) => f.companyId),
-      planned.map((f) => f.role),
-      planned.map((f) => f.side),
-    ],
-  );
-  const metadata = tx.db.connection.getMetadata(Facilitator);
-  const facilitators = rows.map((row) => entityFromColumns<Facilitator>(metadata, row)).sort(byFacilitatorOrder);
-  tx.loaders.facilitatorsByDeal.set(deal.id, facilitators);
-  return facilitators;
-}
-
-/**
- * Adds or removes one share of a locked deal; `visibilityMode` is the deal's mode afterwards.
- * One statement writes the share, the deal (one version more, only when anything changed) and
- * reads the deal's shares as they now are. Answers the deal as stored.
+ * Adds or removes one share of a deal as the command read it; `visibilityMode` is the deal's mode
+ * afterwards. One statement takes the deal while it is still at the version read (otherwise it
+ * writes nothing and throws DealChangedError), writes the share, the deal (one version more, only
+ * when anything changed) and reads the deal's shares as they now are. Answers the deal as stored.
  */
 export async function writeShare<T extends PipelineDeal>(
   tx: Context,
@@ -239,23 +291,29 @@ export async function writeShare<T extends PipelineDeal>(
   workspaceId: string,
   { shared, visibilityMode }: { shared: boolean; visibilityMode: string },
 ): Promise<T> {
+  // `as_read` locks the row for this statement only, and (in READ COMMITTED) checks the version
+  // on the newest row: a write committed since the statement's snapshot moved the version, so
+  // when `as_read` has the deal, the snapshot holds every share written before.
   const share = shared
-    ? `INSERT INTO pipeline_deal_share (organization_id, deal_id, workspace_id) VALUES ($1, $2, $3)
+    ? `INSERT INTO pipeline_deal_share (organization_id, deal_id, workspace_id) SELECT $1, $2, $3 FROM as_read
        ON CONFLICT DO NOTHING RETURNING 1`
-    : `DELETE FROM pipeline_deal_share WHERE organization_id = $1 AND deal_id = $2 AND workspace_id = $3 RETURNING 1`;
+    : `DELETE FROM pipeline_deal_share WHERE organization_id = $1 AND deal_id = $2 AND workspace_id = $3
+          AND EXISTS (SELECT 1 FROM as_read) RETURNING 1`;
   // The statement's snapshot does not see its own share write: the shares after it are the
   // others as they were, plus the target when sharing.
   // The deal is written only when anything changed: then (and only then) its event is recorded.
-  const { parameters, param } = parameterList([deal.organizationId, deal.id, workspaceId, visibilityMode, shared]);
+  const { parameters, param } = parameterList([deal.organizationId, deal.id, workspaceId, visibilityMode, shared, deal.version]);
   const events = recordEventsSql(
     [{ kind: shared ? DealEventKind.DEAL_SHARED : DealEventKind.DEAL_UNSHARED, details: `jsonb_build_object('workspaceId', $3::uuid)` }],
     `${param(tx.viewer.userId)}::uuid`,
     param,
   );
   const rows: Array<Record<string, unknown>> = await tx.db.query(
-    `WITH share AS (${share}), deal AS (
+    `WITH as_read AS (
+       SELECT id, visibility_mode FROM pipeline_deal WHERE organization_id = $1 AND id = $2 AND version = $6 FOR UPDATE
+     ), share AS (${share}), deal AS (
        UPDATE pipeline_deal SET visibility_mode = $4, version = version + 1, updated_at = now()
-        WHERE organization_id = $1 AND id = $2 AND (EXISTS (SELECT 1 FROM share) OR visibility_mode <> $4)
+        WHERE organization_id = $1 AND id IN (SELECT id FROM as_read) AND (EXISTS (SELECT 1 FROM share) OR visibility_mode <> $4)
        RETURNING *
      ), ${events}, shared AS (
        SELECT workspace.* FROM workspace
@@ -263,13 +321,14 @@ export async function writeShare<T extends PipelineDeal>(
           AND (workspace.id IN (SELECT workspace_id FROM pipeline_deal_share WHERE organization_id = $1 AND deal_id = $2 AND workspace_id <> $3)
                OR ($5 AND workspace.id = $3))
      )
-     SELECT deal.version AS deal_version, deal.updated_at AS deal_updated_at, deal.visibility_mode AS deal_visibility_mode,
-            ${RECORDED_EVENTS}, shared.*
-       FROM (SELECT 1) AS one LEFT JOIN deal ON true LEFT JOIN shared ON true
+     SELECT as_read.id AS read_id, deal.version AS deal_version, deal.updated_at AS deal_updated_at,
+            deal.visibility_mode AS deal_visibility_mode, ${RECORDED_EVENTS}, shared.*
+       FROM (SELECT 1) AS one LEFT JOIN as_read ON true LEFT JOIN deal ON true LEFT JOIN shared ON true
       ORDER BY shared.name, shared.id`,
     parameters,
   );
-  recordEvents(tx, rows[0].recorded_events as never);
+  if (rows[0].read_id === null) throw new DealChangedError(deal.id);
+  recordWrite(tx, rows[0].recorded_events as never);
   const metadata = tx.db.connection.getMetadata(Workspace);
   const workspaces = rows.filter((row) => row.id !== null).map((row) => entityFromColumns<Workspace>(metadata, row));
   for (const workspace of workspaces) tx.loaders.workspace.prime(workspace.id, workspace);
@@ -312,7 +371,7 @@ export async function moveStageDeals(tx: Context, from: Stage, to: Stage, change
      SELECT deal.id, ${RECORDED_EVENTS} FROM deal`,
     parameters,
   );
-  recordEvents(tx, rows[0]?.recorded_events as never);
+  recordWrite(tx, rows[0]?.recorded_events as never);
   for (const { id } of rows) {
     tx.loaders.deal.forget(id as string);
     tx.loaders.stageHistoryByDeal.forget(id as string);

@@ -46,7 +46,7 @@ export function recordEventsSql(events: PlannedEvent[], actor: string, param: (v
   )`;
 }
 
-/** The column of the write's main SELECT that lists the events recorded (for recordEvents). */
+/** The column of the write's main SELECT that lists the events recorded (for recordWrite). */
 export const RECORDED_EVENTS = `(SELECT json_agg(json_build_object('id', id, 'organizationId', organization_id, 'dealId', deal_id,
     'kind', kind, 'position', position, 'notified', notified) ORDER BY position) FROM event) AS recorded_events`;
 

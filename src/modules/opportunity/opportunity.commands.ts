@@ -1,14 +1,15 @@
 import { isUUID } from "class-validator";
+import { ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { parseInput } from "../../core/commands/parse-input";
 import { moneyText } from "../../core/validation/rules";
 import type { Context } from "../../core/context/context";
-import { inUnitOfWork } from "../../core/context/unit-of-work";
 import { entityFromRaw } from "../../core/db/hydrate";
 import { ForbiddenError, NotFoundError } from "../../core/errors/errors";
 import { InputProblems } from "../../core/errors/field-errors";
 import { Company } from "../company/company.entity";
 import { createDeal } from "../deal/deal-creation";
-import { DealChanges, lockVisibleDeal, updateDeal } from "../deal/deal.repository";
+import { runDealCommand } from "../deal/deal-command";
+import { DealChanges, readVisibleDeal, updateDeal } from "../deal/deal.repository";
 import { closeChanges } from "../deal/deal.commands";
 import { assertMayChange, assertWritable, dealChanges } from "../deal/deal.rules";
 import { Organization } from "../organization/organization.entity";
@@ -34,7 +35,7 @@ export const opportunityCommands = {
    */
   async create(ctx: Context, plain: unknown): Promise<Opportunity> {
     const { input, problems } = await parseInput(CreateOpportunityInput, plain);
-    return inUnitOfWork(ctx, async (tx) => {
+    return runDealCommand(ctx, async (tx) => {
       const ownerId = input.ownerUserId ?? tx.viewer.userId;
       const workspaceId = input.workspaceId ?? tx.viewer.workspaceId;
       const usable = (field: string, id: string | null | undefined) => (id && !problems.has(field) ? id : null);
@@ -98,33 +99,32 @@ export const opportunityCommands = {
    */
   async update(ctx: Context, id: string, plain: unknown): Promise<Opportunity> {
     const { input, problems } = await parseInput(UpdateOpportunityInput, plain);
-    return inUnitOfWork(ctx, async (tx) => {
-      const locked = await lockVisibleDeal(tx, id);
-      if (!locked || !(locked.deal instanceof Opportunity)) throw new NotFoundError("Opportunity", id);
-      const { deal, stage: currentStage } = locked;
-      assertMayChange(tx.viewer, deal);
-      assertWritable(deal, input.expectedVersion);
-
+    return runDealCommand(ctx, async (tx) => {
       const given = (field: keyof UpdateOpportunityInput) => input[field] !== undefined && !problems.has(field);
-      const merged = {
-        customerId: given("customerId") ? input.customerId! : deal.customerId,
-        siteId: given("siteId") ? (input.siteId ?? null) : deal.siteId,
-        ownerId: given("ownerUserId") ? input.ownerUserId! : deal.ownerId,
-        workspaceId: given("workspaceId") ? input.workspaceId! : deal.workspaceId,
-      };
-      // Only what the patch touches is read again: a site is checked against a changed customer
-      // and a changed customer against the site; the owner's membership when either changes.
+      // Only what the patch touches is read again, with the deal: a site is checked against a
+      // changed customer and a changed customer against the site; the owner's membership when
+      // either changes. What the patch leaves out is the deal's own (a column of the deal row).
       const customerOrSite = given("customerId") || given("siteId");
       const ownerOrWorkspace = given("ownerUserId") || given("workspaceId");
-      const needed = {
-        customerId: customerOrSite ? merged.customerId : null,
+      const needed: ReferenceIds = {
+        customerId: customerOrSite ? (given("customerId") ? input.customerId! : { column: "deal.customer_id" }) : null,
         contactId: given("primaryContactId") ? (input.primaryContactId ?? null) : null,
-        siteId: customerOrSite ? merged.siteId : null,
-        ownerId: ownerOrWorkspace ? merged.ownerId : null,
-        workspaceId: ownerOrWorkspace ? merged.workspaceId : null,
+        siteId: customerOrSite ? (given("siteId") ? (input.siteId ?? null) : { column: "deal.site_id" }) : null,
+        ownerId: ownerOrWorkspace ? (given("ownerUserId") ? input.ownerUserId! : { column: "deal.owner_id" }) : null,
+        workspaceId: ownerOrWorkspace ? (given("workspaceId") ? input.workspaceId! : { column: "deal.workspace_id" }) : null,
         stageKey: given("stage") ? input.stage! : null,
       };
-      const refs = Object.values(needed).some((v) => v !== null) ? await loadReferences(tx, needed) : EMPTY_REFERENCES;
+      let references: (row: Record<string, unknown>) => References = () => EMPTY_REFERENCES;
+      const read = await readVisibleDeal(tx, id, {
+        also: (qb) => {
+          if (Object.values(needed).some((v) => v !== null)) references = joinReferences(tx, qb, "deal.organization_id", needed);
+        },
+      });
+      if (!read || !(read.deal instanceof Opportunity)) throw new NotFoundError("Opportunity", id);
+      const { deal, stage: currentStage } = read;
+      assertMayChange(tx.viewer, deal);
+      assertWritable(deal, input.expectedVersion);
+      const refs = references(read.rows[0]);
       checkReferences(tx, problems, refs, {
         siteBlame: given("siteId") ? "siteId" : "customerId",
         ownerBlame: given("ownerUserId") ? "ownerUserId" : "workspaceId",
@@ -177,12 +177,15 @@ export const opportunityCommands = {
   },
 };
 
+/** A reference to check: an id the request gives, none, or a column of the deal row read with it. */
+type ReferenceId = string | null | { column: string };
+
 interface ReferenceIds {
-  customerId: string | null;
-  contactId: string | null;
-  siteId: string | null;
-  ownerId: string | null;
-  workspaceId: string | null;
+  customerId: ReferenceId;
+  contactId: ReferenceId;
+  siteId: ReferenceId;
+  ownerId: ReferenceId;
+  workspaceId: ReferenceId;
   stageKey: string | null;
 }
 
@@ -201,67 +204,92 @@ const EMPTY_REFERENCES: References = { ownerIsMember: false };
 
 /**
  * Every reference an opportunity names, in one statement: the viewer's organization row with
- * each referenced row joined on (so a miss is a NULL, never a missing row), the owner's
- * membership of the workspace, and the SALES stage by key. Ids that are not UUIDs are not asked.
+ * each referenced row joined on (see joinReferences).
  */
 async function loadReferences(tx: Context, ids: ReferenceIds): Promise<References> {
-  const id = (value: string | null) => (value && isUUID(value) ? value.toLowerCase() : null);
   const qb = tx.db
     .getRepository(Organization)
     .createQueryBuilder("organization")
     .where("organization.id = :organizationId", { organizationId: tx.viewer.organizationId });
-  const asked: Array<[alias: string, entity: Function]> = [];
-  const join = (alias: string, entity: Function, condition: string, parameters: Record<string, unknown> = {}) => {
-    qb.leftJoinAndMapOne(`organization.${alias}`, entity, alias, condition, parameters);
-    asked.push([alias, entity]);
-  };
-  const inOrganization = (alias: string, param: string) => `${alias}.organization_id = organization.id AND ${alias}.id = :${param}`;
-  const employerOf = (alias: string) =>
-    join(`${alias}_company`, Company, `${alias}_company.organization_id = organization.id AND ${alias}_company.id = ${alias}.company_id`);
+  const references = joinReferences(tx, qb, "organization.id", ids);
+  const [row] = await qb.getRawMany();
+  return references(row);
+}
 
-  const customerId = id(ids.customerId);
-  const contactId = id(ids.contactId);
-  const siteId = id(ids.siteId);
-  const ownerId = id(ids.ownerId);
-  const workspaceId = id(ids.workspaceId);
-  if (customerId) join("customer", Company, inOrganization("customer", "customerId"), { customerId });
-  if (contactId) {
-    join("contact", Person, inOrganization("contact", "contactId"), { contactId });
-    employerOf("contact");
+/**
+ * Joins onto `qb` (one row: the organization, or the deal being updated) each referenced row of
+ * the organization `organization` (an SQL expression), so a miss is a NULL, never a missing
+ * row; the owner's membership of the workspace; and the SALES stage by key. Ids that are not
+ * UUIDs are not asked. Answers how to read the references from the row, each primed into its
+ * loader.
+ */
+function joinReferences(
+  { loaders }: Context,
+  qb: SelectQueryBuilder<ObjectLiteral>,
+  organization: string,
+  ids: ReferenceIds,
+): (row: Record<string, unknown>) => References {
+  const asked: string[] = [];
+  const join = (alias: string, entity: Function, condition: string, parameters: Record<string, unknown> = {}) => {
+    qb.leftJoinAndMapOne(`${qb.alias}.${alias}`, entity, alias, condition, parameters);
+    asked.push(alias);
+  };
+  /** The SQL for an id: a parameter, the deal's column, or null when not asked. */
+  const sqlOf = (name: string, value: ReferenceId): string | null => {
+    if (value !== null && typeof value === "object") return value.column;
+    if (!value || !isUUID(value)) return null;
+    qb.setParameter(name, value.toLowerCase());
+    return `CAST(:${name} AS uuid)`;
+  };
+  const inOrganization = (alias: string, id: string) => `${alias}.organization_id = ${organization} AND ${alias}.id = ${id}`;
+  const employerOf = (alias: string) => join(`${alias}_company`, Company, inOrganization(`${alias}_company`, `${alias}.company_id`));
+
+  // Aliases of their own: the deal's read joins its own stage and workspace.
+  const customer = sqlOf("refCustomerId", ids.customerId);
+  const contact = sqlOf("refContactId", ids.contactId);
+  const site = sqlOf("refSiteId", ids.siteId);
+  const owner = sqlOf("refOwnerId", ids.ownerId);
+  const workspace = sqlOf("refWorkspaceId", ids.workspaceId);
+  if (customer) join("ref_customer", Company, inOrganization("ref_customer", customer));
+  if (contact) {
+    join("ref_contact", Person, inOrganization("ref_contact", contact));
+    employerOf("ref_contact");
   }
-  if (siteId) join("site", Site, inOrganization("site", "siteId"), { siteId });
-  if (ownerId) {
-    join("owner", Person, inOrganization("owner", "ownerId"), { ownerId });
-    employerOf("owner");
+  if (site) join("ref_site", Site, inOrganization("ref_site", site));
+  if (owner) {
+    join("ref_owner", Person, inOrganization("ref_owner", owner));
+    employerOf("ref_owner");
   }
-  if (workspaceId) {
-    join("workspace", Workspace, inOrganization("workspace", "workspaceId"), { workspaceId });
-    if (ownerId) {
+  if (workspace) {
+    join("ref_workspace", Workspace, inOrganization("ref_workspace", workspace));
+    if (owner) {
       qb.addSelect(
         `EXISTS (SELECT 1 FROM workspace_membership membership
-                  WHERE membership.organization_id = organization.id
-                    AND membership.workspace_id = :workspaceId AND membership.user_id = :ownerId)`,
+                  WHERE membership.organization_id = ${organization}
+                    AND membership.workspace_id = ${workspace} AND membership.user_id = ${owner})`,
         "owner_is_member",
       );
     }
   }
-  if (ids.stageKey) join("stage", Stage, "stage.organization_id = organization.id AND stage.pipeline = :pipeline AND stage.key = :stageKey", { pipeline: Pipeline.SALES, stageKey: ids.stageKey });
-
-  const [row] = await qb.getRawMany();
-  const found = (alias: string) => entityFromRaw<any>(qb, row, alias);
-  const refs: References = { ownerIsMember: row.owner_is_member === true };
-  const { loaders } = tx;
-  for (const [alias] of asked) {
-    const entity = found(alias);
-    if (["customer", "contact", "site", "owner", "workspace", "stage"].includes(alias)) (refs as any)[alias] = entity;
-    if (!entity) continue;
-    if (entity instanceof Company) loaders.company.prime(entity.id, entity);
-    else if (entity instanceof Person) loaders.person.prime(entity.id, entity);
-    else if (entity instanceof Site) loaders.site.prime(entity.id, entity);
-    else if (entity instanceof Workspace) loaders.workspace.prime(entity.id, entity);
-    else if (entity instanceof Stage) loaders.stage.prime(entity.id, entity);
+  if (ids.stageKey) {
+    join("ref_stage", Stage, `ref_stage.organization_id = ${organization} AND ref_stage.pipeline = :refPipeline AND ref_stage.key = :refStageKey`, { refPipeline: Pipeline.SALES, refStageKey: ids.stageKey });
   }
-  return refs;
+
+  return (row) => {
+    const refs: References = { ownerIsMember: row.owner_is_member === true };
+    for (const alias of asked) {
+      const entity = entityFromRaw<any>(qb, row, alias);
+      const name = alias.slice("ref_".length);
+      if (["customer", "contact", "site", "owner", "workspace", "stage"].includes(name)) (refs as any)[name] = entity;
+      if (!entity) continue;
+      if (entity instanceof Company) loaders.company.prime(entity.id, entity);
+      else if (entity instanceof Person) loaders.person.prime(entity.id, entity);
+      else if (entity instanceof Site) loaders.site.prime(entity.id, entity);
+      else if (entity instanceof Workspace) loaders.workspace.prime(entity.id, entity);
+      else if (entity instanceof Stage) loaders.stage.prime(entity.id, entity);
+    }
+    return refs;
+  };
 }
 
 /**

@@ -1,21 +1,21 @@
-import { Brackets } from "typeorm";
+import { ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { parseInput } from "../../core/commands/parse-input";
 import { moneyText } from "../../core/validation/rules";
 import type { Context } from "../../core/context/context";
-import { inUnitOfWork } from "../../core/context/unit-of-work";
 import { entityFromRaw } from "../../core/db/hydrate";
 import { NotFoundError } from "../../core/errors/errors";
 import { InputProblems } from "../../core/errors/field-errors";
 import { Company } from "../company/company.entity";
 import { createDeal } from "../deal/deal-creation";
 import { DealKind, VisibilityMode } from "../deal/deal.enums";
-import { insertFacilitators, lockVisibleDeal, replaceFacilitators, updateDeal } from "../deal/deal.repository";
+import { runDealCommand } from "../deal/deal-command";
+import { readVisibleDeal, updateDeal } from "../deal/deal.repository";
 import { assertMayChange, assertWritable, dealChanges } from "../deal/deal.rules";
 import { Person } from "../person/person.entity";
-import { peopleWithEmployers } from "../person/person.queries";
 import { Product } from "../product/product.entity";
 import { Pipeline, Stage } from "../stage/stage.entity";
 import { Workspace } from "../workspace/workspace.entity";
+import { Organization } from "../organization/organization.entity";
 import { ReferralOpportunity } from "./referral-opportunity.entity";
 import { CreateReferralOpportunityInput, UpdateReferralOpportunityInput } from "./referral.inputs";
 import { defaultName, Parties, Party, planFacilitators } from "./referral.rules";
@@ -26,16 +26,18 @@ const normalId = (id: string | null | undefined) => id?.toLowerCase() ?? null;
 const money = (value: string | number | null | undefined) => (value === null || value === undefined ? null : moneyText(value));
 
 type PartyField = "seekerId" | "providerId" | "connectorId";
+/** Each party's column of the deal row. */
+const PARTY_COLUMNS: Record<PartyField, string> = { seekerId: "seeker_id", providerId: "provider_id", connectorId: "connector_id" };
 
 /** createReferralOpportunity and updateReferralOpportunity: plain input in, the stored deal out. */
 export const referralCommands = {
   /**
-   * Two reads (the people involved; the first stage with the workspace and the product), then
-   * the deal with its first history entry, and its facilitators, in one transaction.
+   * One read (the people involved, the first stage, the workspace and the product), then the
+   * deal with its first history entry and its facilitators in one statement (deal-command.ts).
    */
   async create(ctx: Context, plain: unknown): Promise<ReferralOpportunity> {
     const { input, problems } = await parseInput(CreateReferralOpportunityInput, plain);
-    return inUnitOfWork(ctx, async (tx) => {
+    return runDealCommand(ctx, async (tx) => {
       const { viewer } = tx;
       // Only well-formed ids are looked up; a malformed one already has its problem.
       const wellFormed = (field: PartyField | "productId") => (problems.has(field) ? null : normalId(input[field]));
@@ -45,33 +47,39 @@ export const referralCommands = {
         connectorId: input.connectorId ? wellFormed("connectorId") : viewer.userId,
       };
       const productId = wellFormed("productId");
-      const [known, { stage, product }] = await Promise.all([
-        loadParties(tx, [...Object.values(ids), viewer.userId].filter((id): id is string => id !== null)),
-        loadFirstStageWorkspaceAndProduct(tx, productId),
-      ]);
+      const { known, stage, product } = await loadCreateReferences(
+        tx,
+        [...Object.values(ids), viewer.userId].filter((id): id is string => id !== null),
+        productId,
+      );
       const parties = checkParties(problems, known, ids, { connectorGiven: Boolean(input.connectorId) });
       if (productId && !product) problems.add("productId", "no product with this id exists", "exists");
       problems.throwIfAny();
       if (!stage) throw new Error("The REFERRAL pipeline has no stages: the database is not migrated.");
 
-      const { deal, created } = await createDeal(tx, ReferralOpportunity, {
-        organizationId: viewer.organizationId,
-        kind: DealKind.REFERRAL,
-        name: input.name?.trim() || defaultName(parties!),
-        description: input.description?.trim() || null,
-        // As text, so the driver sends exactly the decimal that was validated.
-        value: money(input.expectedValue),
-        currency: input.currency.toUpperCase(),
-        stageId: stage.id,
-        ownerId: viewer.userId,
-        workspaceId: viewer.workspaceId,
-        visibilityMode: VisibilityMode.WORKSPACE_LOCAL,
-        seekerId: parties!.seeker.person.id,
-        providerId: parties!.provider.person.id,
-        connectorId: parties!.connector.person.id,
-        productId: productId,
-      }, input);
-      if (created) await insertFacilitators(tx, deal, planFacilitators(parties!, known));
+      const { deal } = await createDeal(
+        tx,
+        ReferralOpportunity,
+        {
+          organizationId: viewer.organizationId,
+          kind: DealKind.REFERRAL,
+          name: input.name?.trim() || defaultName(parties!),
+          description: input.description?.trim() || null,
+          // As text, so the driver sends exactly the decimal that was validated.
+          value: money(input.expectedValue),
+          currency: input.currency.toUpperCase(),
+          stageId: stage.id,
+          ownerId: viewer.userId,
+          workspaceId: viewer.workspaceId,
+          visibilityMode: VisibilityMode.WORKSPACE_LOCAL,
+          seekerId: parties!.seeker.person.id,
+          providerId: parties!.provider.person.id,
+          connectorId: parties!.connector.person.id,
+          productId: productId,
+        },
+        input,
+        planFacilitators(parties!, known),
+      );
       return deal;
     });
   },
@@ -80,26 +88,47 @@ export const referralCommands = {
    * Patch semantics: what the input leaves out stays, null clears. A new seeker, provider or
    * connector is checked as at create, and the facilitators are planned again; a name sent as
    * null or blank is made from the employers again. A patch that changes nothing writes nothing.
+   * One read (the deal with the people and the product the patch involves), one write.
    */
   async update(ctx: Context, id: string, plain: unknown): Promise<ReferralOpportunity> {
     const { input, problems } = await parseInput(UpdateReferralOpportunityInput, plain);
-    return inUnitOfWork(ctx, async (tx) => {
-      const locked = await lockVisibleDeal(tx, id);
-      if (!locked || !(locked.deal instanceof ReferralOpportunity)) throw new NotFoundError("Referral opportunity", id);
-      const { deal } = locked;
+    return runDealCommand(ctx, async (tx) => {
+      const given = (field: PartyField | "productId") => input[field] !== undefined && !problems.has(field);
+      const renamed = input.name !== undefined && !input.name?.trim();
+      const partyFields: PartyField[] = ["seekerId", "providerId", "connectorId"];
+      // The people are read with the deal when a party may change or the name is made again:
+      // each party as given, else as the deal has it.
+      const peopleNeeded = renamed || partyFields.some(given);
+      const productAsked = given("productId") && input.productId ? normalId(input.productId) : null;
+      const read = await readVisibleDeal(tx, id, {
+        also: (qb) => {
+          if (peopleNeeded) {
+            const partyIds = partyFields.map((field) => (given(field) ? `CAST(:${field} AS uuid)` : `deal.${PARTY_COLUMNS[field]}`));
+            for (const field of partyFields) if (given(field)) qb.setParameter(field, normalId(input[field]));
+            joinParties(qb, tx.viewer.organizationId, `ARRAY[${partyIds.join(", ")}]::uuid[]`);
+          }
+          if (productAsked) {
+            qb.leftJoinAndMapOne("deal.askedProduct", Product, "product", "product.organization_id = deal.organization_id AND product.id = :productId", {
+              productId: productAsked,
+            });
+          }
+        },
+      });
+      if (!read || !(read.deal instanceof ReferralOpportunity)) throw new NotFoundError("Referral opportunity", id);
+      const { deal } = read;
       assertMayChange(tx.viewer, deal);
       assertWritable(deal, input.expectedVersion);
 
-      const merged = (field: PartyField) =>
-        input[field] === undefined || problems.has(field) ? deal[field] : normalId(input[field])!;
+      const merged = (field: PartyField) => (given(field) ? normalId(input[field])! : deal[field]);
       const ids = { seekerId: merged("seekerId"), providerId: merged("providerId"), connectorId: merged("connectorId") };
       const replanned = ids.seekerId !== deal.seekerId || ids.providerId !== deal.providerId || ids.connectorId !== deal.connectorId;
-      const renamed = input.name !== undefined && !input.name?.trim();
-      const known = replanned || renamed ? await loadParties(tx, Object.values(ids)) : null;
+      const known = replanned || renamed ? partiesFrom(tx, read.qb, read.rows) : null;
       const parties = known ? checkParties(problems, known, ids, { connectorGiven: true }) : null;
-      const productId = input.productId === undefined || problems.has("productId") ? deal.productId : normalId(input.productId);
-      if (productId && productId !== deal.productId && !(await tx.loaders.product.get(productId))) {
-        problems.add("productId", "no product with this id exists", "exists");
+      const productId = given("productId") ? normalId(input.productId) : deal.productId;
+      if (productAsked) {
+        const product = entityFromRaw<Product>(read.qb, read.rows[0], "product");
+        if (product) tx.loaders.product.prime(product.id, product);
+        else if (productId !== deal.productId) problems.add("productId", "no product with this id exists", "exists");
       }
       problems.throwIfAny();
 
@@ -112,15 +141,13 @@ export const referralCommands = {
         ...ids,
       });
       if (Object.keys(changes).length === 0) return deal;
-      const updated = await updateDeal(tx, deal, changes);
-      if (replanned) await replaceFacilitators(tx, updated, planFacilitators(parties!, known!));
-      return updated;
+      return updateDeal(tx, deal, changes, replanned ? { facilitators: planFacilitators(parties!, known!) } : {});
     });
   },
 };
 
 /**
- * The three parties from what loadParties found: each must exist in the organization, and the
+ * The three parties from the people read (partiesFrom): each must exist in the organization, and the
  * three must be different people. Null when any problem was found.
  */
 function checkParties(
@@ -149,25 +176,32 @@ function checkParties(
 }
 
 /**
- * The people a new deal involves and everyone who referred them, with their employers, in one
- * statement; each is primed into the person and company loaders. Ids of another organization
- * are simply not found.
+ * Joins onto `qb` the people of the organization `organizationId` whose ids the SQL array `ids`
+ * names and everyone who referred them (alias `person`), with their employers (alias `company`,
+ * which Loaders.primeEmployer reads): one row each. Ids of another organization are simply not
+ * found. The ids are gathered into one array first, so that the people are found by their
+ * primary key (an OR with a subquery would be checked against every person of the organization).
  */
-async function loadParties({ db, viewer, loaders }: Context, ids: string[]): Promise<Map<string, Party>> {
-  const qb = peopleWithEmployers(db, viewer.organizationId).andWhere(
-      new Brackets((wanted) =>
-        wanted
-          .where("person.id = ANY(:ids)")
-          .orWhere(
-            `person.id IN (SELECT named.referred_by_id FROM person named
-                            WHERE named.organization_id = :organizationId AND named.id = ANY(:ids))`,
-          ),
-      ),
-      { ids },
-    );
+function joinParties(qb: SelectQueryBuilder<ObjectLiteral>, organizationId: string, ids: string): void {
+  qb.leftJoinAndMapOne(
+    `${qb.alias}.party`,
+    Person,
+    "person",
+    `person.organization_id = :partyOrganizationId
+       AND person.id = ANY(ARRAY(
+             SELECT wanted FROM unnest(${ids}) AS wanted
+             UNION
+             SELECT named.referred_by_id FROM person named WHERE named.organization_id = :partyOrganizationId AND named.id = ANY(${ids})))`,
+    { partyOrganizationId: organizationId },
+  ).leftJoinAndMapOne(`${qb.alias}.partyEmployer`, Company, "company", "company.organization_id = person.organization_id AND company.id = person.company_id");
+}
+
+/** The people joinParties read, by id; each is primed into the person and company loaders. */
+function partiesFrom({ loaders }: Context, qb: SelectQueryBuilder<ObjectLiteral>, rows: Array<Record<string, unknown>>): Map<string, Party> {
   const parties = new Map<string, Party>();
-  for (const row of await qb.getRawMany()) {
-    const person = entityFromRaw<Person>(qb, row)!;
+  for (const row of rows) {
+    const person = entityFromRaw<Person>(qb, row, "person");
+    if (!person || parties.has(person.id)) continue;
     parties.set(person.id, { person, employer: entityFromRaw<Company>(qb, row, "company") });
     loaders.primeEmployer(qb, row);
     loaders.person.prime(person.id, person);
@@ -175,60 +209,71 @@ async function loadParties({ db, viewer, loaders }: Context, ids: string[]): Pro
   return parties;
 }
 
-interface StageWorkspaceAndProduct {
+/**
+ * The first stage a new referral enters, joined as alias `stage` onto a query whose root is the
+ * viewer's `organization` row: the one place a create reads it (stages by organization name the
+ * organization here).
+ */
+function joinFirstReferralStage(qb: SelectQueryBuilder<Organization>): void {
+  qb.leftJoinAndMapOne(
+    "organization.firstStage",
+    Stage,
+    "stage",
+    `stage.organization_id = organization.id AND stage.id = (
+       SELECT first_stage.id FROM stage first_stage
+        WHERE first_stage.organization_id = organization.id AND first_stage.pipeline = :pipeline AND first_stage.deleted_at IS NULL
+        ORDER BY first_stage.sort_order, first_stage.id LIMIT 1)`,
+    { pipeline: Pipeline.REFERRAL },
+  );
+}
+
+interface CreateReferences {
+  known: Map<string, Party>;
   stage: Stage | null;
   workspace: Workspace | null;
   product: Product | null;
-  productCompany: Company | null;
 }
 
 /**
- * The REFERRAL pipeline's first stage, with the caller's workspace and the product (and its
- * company) joined on: unrelated rows, but one statement instead of three.
+ * Everything a new referral is checked against, in one statement: the viewer's organization row
+ * with the REFERRAL pipeline's first stage, the caller's workspace and the product (and its
+ * company) joined on, and the people (one row each). Each is primed into its loader.
  */
-async function loadFirstStageWorkspaceAndProduct(
-  { db, viewer, loaders }: Context,
-  productId: string | null,
-): Promise<StageWorkspaceAndProduct> {
+async function loadCreateReferences(tx: Context, partyIds: string[], productId: string | null): Promise<CreateReferences> {
+  const { db, viewer, loaders } = tx;
   const qb = db
-    .getRepository(Stage)
-    .createQueryBuilder("stage")
+    .getRepository(Organization)
+    .createQueryBuilder("organization")
     .leftJoinAndMapOne(
-      "stage.workspace",
+      "organization.workspace",
       Workspace,
       "workspace",
-      "workspace.organization_id = :organizationId AND workspace.id = :workspaceId",
-      { organizationId: viewer.organizationId, workspaceId: viewer.workspaceId },
+      "workspace.organization_id = organization.id AND workspace.id = :workspaceId",
+      { workspaceId: viewer.workspaceId },
     )
-    .where("stage.organization_id = :organizationId AND stage.pipeline = :pipeline AND stage.deleted_at IS NULL", { pipeline: Pipeline.REFERRAL })
-    .orderBy("stage.sort_order", "ASC")
-    .addOrderBy("stage.id", "ASC")
-    .limit(1);
+    .where("organization.id = :organizationId", { organizationId: viewer.organizationId });
+  joinFirstReferralStage(qb);
   if (productId) {
-    qb.leftJoinAndMapOne(
-      "stage.product",
-      Product,
-      "product",
-      "product.organization_id = :organizationId AND product.id = :productId",
-      { productId },
-    ).leftJoinAndMapOne(
-      "stage.productCompany",
+    qb.leftJoinAndMapOne("organization.product", Product, "product", "product.organization_id = organization.id AND product.id = :productId", {
+      productId,
+    }).leftJoinAndMapOne(
+      "organization.productCompany",
       Company,
       "product_company",
       "product_company.organization_id = product.organization_id AND product_company.id = product.company_id",
     );
   }
-  const stage = (await qb.getOne()) as (Stage & Partial<Omit<StageWorkspaceAndProduct, "stage">>) | null;
-  const { workspace = null, product = null, productCompany = null } = stage ?? {};
-  if (stage) {
-    delete stage.workspace;
-    delete stage.product;
-    delete stage.productCompany;
-    loaders.stage.prime(stage.id, stage);
-  }
+  joinParties(qb, viewer.organizationId, "CAST(:partyIds AS uuid[])");
+  qb.setParameter("partyIds", partyIds);
+  const rows = await qb.getRawMany();
+  const [row] = rows;
+  const stage = entityFromRaw<Stage>(qb, row, "stage");
+  const workspace = entityFromRaw<Workspace>(qb, row, "workspace");
+  const product = productId ? entityFromRaw<Product>(qb, row, "product") : null;
+  const productCompany = productId ? entityFromRaw<Company>(qb, row, "product_company") : null;
+  if (stage) loaders.stage.prime(stage.id, stage);
   if (workspace) loaders.workspace.prime(workspace.id, workspace);
   if (product) loaders.product.prime(product.id, product);
   if (productCompany) loaders.company.prime(productCompany.id, productCompany);
-  return { stage, workspace, product, productCompany };
+  return { known: partiesFrom(tx, qb, rows), stage, workspace, product };
 }
-
