@@ -49,6 +49,9 @@ export class OrganizationStages1764633600000 implements MigrationInterface {
     // Foreign keys to the shared stages go; their composite replacements come once rows point right.
     await q.query(`ALTER TABLE pipeline_deal DROP CONSTRAINT pipeline_deal_stage_id_fkey`);
     await q.query(`ALTER TABLE deal_stage_change DROP CONSTRAINT deal_stage_change_from_stage_id_fkey, DROP CONSTRAINT deal_stage_change_to_stage_id_fkey`);
+    // Rewriting every deal's stage would update every index of the table, the search's trigram
+    // index costliest: that one and the stage's go, and are built again after.
+    await q.query(`DROP INDEX pipeline_deal_stage_idx, pipeline_deal_search_idx`);
     await q.query(`ALTER TABLE pipeline_deal DISABLE TRIGGER USER`);
     await q.query(`
       UPDATE pipeline_deal deal SET stage_id = c.id
@@ -87,6 +90,10 @@ export class OrganizationStages1764633600000 implements MigrationInterface {
     await q.query(`
       ALTER TABLE pipeline_deal
         ADD CONSTRAINT pipeline_deal_stage_fkey FOREIGN KEY (organization_id, stage_id) REFERENCES stage (organization_id, id)`);
+    // A stage's deals newest first (a board column's page is an index scan with a limit), and the
+    // foreign key's index; the search index back.
+    await q.query(`CREATE INDEX pipeline_deal_stage_idx ON pipeline_deal (organization_id, stage_id, created_at, id)`);
+    await q.query(`CREATE INDEX pipeline_deal_search_idx ON pipeline_deal USING gin (search_text gin_trgm_ops)`);
     await q.query(`
       ALTER TABLE deal_stage_change
         ADD CONSTRAINT deal_stage_change_from_stage_fkey FOREIGN KEY (organization_id, from_stage_id) REFERENCES stage (organization_id, id),
@@ -190,6 +197,8 @@ export class OrganizationStages1764633600000 implements MigrationInterface {
         DROP COLUMN organization_id, DROP COLUMN deleted_at,
         ADD PRIMARY KEY (id), ADD UNIQUE (pipeline, key), ADD UNIQUE (pipeline, sort_order)`);
     await q.query(`ALTER TABLE pipeline_deal ADD CONSTRAINT pipeline_deal_stage_id_fkey FOREIGN KEY (stage_id) REFERENCES stage (id)`);
+    await q.query(`DROP INDEX pipeline_deal_stage_idx`);
+    await q.query(`CREATE INDEX pipeline_deal_stage_idx ON pipeline_deal (stage_id)`);
     await q.query(`
       ALTER TABLE deal_stage_change
         ADD CONSTRAINT deal_stage_change_from_stage_id_fkey FOREIGN KEY (from_stage_id) REFERENCES stage (id),
