@@ -1,6 +1,7 @@
 import { EntityManager, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { Company } from "../../modules/company/company.entity";
 import { DealShare } from "../../modules/deal/deal-share.entity";
+import { ANY_DEAL_JOINS, joinDealParties, primeDealParties } from "../../modules/deal/deal.parties";
 import { DealStageChange } from "../../modules/deal/deal-stage-change.entity";
 import { byFacilitatorOrder, Facilitator } from "../../modules/deal/facilitator.entity";
 import { PipelineDeal } from "../../modules/deal/pipeline-deal.entity";
@@ -79,10 +80,16 @@ export function createLoaders(db: EntityManager, viewer: Viewer) {
     return dealIds.map((id) => (byDeal.get(id) ?? []).sort(byFacilitatorOrder));
   }, []);
 
-  /** Only deals the viewer may see: the others come back as null, exactly like missing ones. */
+  /**
+   * Only deals the viewer may see: the others come back as null, exactly like missing ones. The
+   * same statement brings each deal's parties, owner, workspace, stage, product and site and primes
+   * their loaders, so a deal read by id costs one statement (and one per to-many field).
+   */
   const deal = new Loader<PipelineDeal | null>(async (ids) => {
-    const qb = db.getRepository(PipelineDeal).createQueryBuilder("deal").where("deal.id = ANY(:ids)", { ids });
-    return inKeyOrder(ids, entitiesFromRaw<PipelineDeal>(qb, await whereVisibleTo(qb, "deal", viewer).getRawMany()));
+    const qb = joinDealParties(db.getRepository(PipelineDeal).createQueryBuilder("deal").where("deal.id = ANY(:ids)", { ids }), ANY_DEAL_JOINS);
+    const rows = await whereVisibleTo(qb, "deal", viewer).getRawMany();
+    for (const row of rows) primeDealParties(loaders, qb, row, ANY_DEAL_JOINS);
+    return inKeyOrder(ids, entitiesFromRaw<PipelineDeal>(qb, rows));
   }, null);
 
   const workspace = byId(db, Workspace, organizationId);

@@ -1,5 +1,6 @@
 import { isUUID, Max, Min } from "class-validator";
 import { ArgsType, ClassType, Field, Int, ObjectType, registerEnumType } from "type-graphql";
+import { GraphQLResolveInfo, Kind, SelectionNode } from "graphql";
 import { ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { entityFromRaw } from "../db/hydrate";
 import { InputError } from "../errors/errors";
@@ -124,22 +125,35 @@ registerEnumType(OrderDirection, {
   },
 });
 
+/** What a list asks of `paginate` besides the page itself. */
+export interface PageOptions<T> {
+  /**
+   * Count the matching rows in the page's own statement (the totalCount field is selected, see
+   * `asksForTotalCount`). Without it the count is left to `Page.count`, one statement more, sent
+   * only if the field is resolved after all.
+   */
+  withCount?: boolean;
+  /** Sees every node with its raw row, to take what the query joined (and prime a loader with it). */
+  eachRow?: (node: T, row: Record<string, unknown>) => void;
+}
+
 /**
  * Keyset pagination over `qb` (already filtered): ordered by the sort key then by id, so the
  * order is total and a cursor, which holds the last row's exact sort value and id, stays valid
- * however many rows are added or removed before it. `eachRow` sees every node with its raw row,
- * to take what the query joined (and prime a loader with it). Joins must be to-one (an employer,
- * a stage), so that a row is a node and the total is a plain count.
+ * however many rows are added or removed before it. Joins must be to-one (an employer, a stage),
+ * so that a row is a node and the total is a plain count.
  */
 export async function paginate<T extends ObjectLiteral>(
   qb: SelectQueryBuilder<T>,
   { first, after }: PageArgs,
   sort: SortKey,
   direction: OrderDirection,
-  eachRow?: (node: T, row: Record<string, unknown>) => void,
+  { withCount = false, eachRow }: PageOptions<T> = {},
 ): Promise<Page<T>> {
   const alias = qb.alias;
-  const countQuery = qb.clone();
+  // count(*), not TypeORM's getCount(): that counts DISTINCT ids over the joins, which costs
+  // twenty times as much on the people list, and a list's joins are to-one, so the counts agree.
+  const countQuery = qb.clone().select("count(*)", "count").orderBy();
   const keyset = `(${sort.expression}, ${alias}.id)`;
   const page = qb
     .clone()
@@ -154,7 +168,12 @@ export async function paginate<T extends ObjectLiteral>(
       cursorId: id,
     });
   }
+  // The count rides on the page's statement as an uncorrelated subquery, which PostgreSQL runs
+  // once. An empty first page needs none: nothing matches. Only an empty page after a cursor
+  // (read past the end) leaves the count to a statement of its own.
+  if (withCount) page.addSelect(`(${countQuery.getQuery()})`, "total_count");
   const rows: Array<Record<string, unknown>> = await page.getRawMany();
+  const total = !withCount ? undefined : rows.length > 0 ? Number(rows[0].total_count) : after ? undefined : 0;
   const edges = rows.slice(0, first).map((row) => {
     const node = entityFromRaw<T>(page, row)!;
     eachRow?.(node, row);
@@ -168,10 +187,24 @@ export async function paginate<T extends ObjectLiteral>(
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
-    // count(*), not TypeORM's getCount(): that counts DISTINCT ids over the joins, which costs
-    // twenty times as much on the people list, and a list's joins are to-one, so the counts agree.
-    count: async () => Number((await countQuery.select("count(*)", "count").orderBy().getRawOne<{ count: string }>())!.count),
+    count: async () => total ?? Number((await countQuery.getRawOne<{ count: string }>())!.count),
   };
+}
+
+/**
+ * Whether the list field being resolved selects `totalCount`, directly or through a fragment:
+ * then the count comes in the page's own statement. A miss is never wrong, only slower
+ * (`Page.count` counts on its own), so @skip and @include are not looked at.
+ */
+export function asksForTotalCount(info: GraphQLResolveInfo): boolean {
+  const selects = (selections: readonly SelectionNode[]): boolean =>
+    selections.some((selection) => {
+      if (selection.kind === Kind.FIELD) return selection.name.value === "totalCount";
+      if (selection.kind === Kind.INLINE_FRAGMENT) return selects(selection.selectionSet.selections);
+      const fragment = info.fragments[selection.name.value];
+      return fragment ? selects(fragment.selectionSet.selections) : false;
+    });
+  return info.fieldNodes.some((node) => node.selectionSet !== undefined && selects(node.selectionSet.selections));
 }
 
 function encodeCursor(sort: SortKey, value: string, id: string): string {
