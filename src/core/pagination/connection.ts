@@ -1,8 +1,9 @@
 import { isUUID, Max, Min } from "class-validator";
 import { ArgsType, ClassType, Field, Int, ObjectType, registerEnumType } from "type-graphql";
 import { GraphQLResolveInfo, Kind, SelectionNode } from "graphql";
-import { ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { EntityManager, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { entityFromRaw } from "../db/hydrate";
+import { Extra, selectWithExtras } from "../db/with-extras";
 import { InputError } from "../errors/errors";
 
 export const MAX_PAGE_SIZE = 100;
@@ -126,13 +127,19 @@ registerEnumType(OrderDirection, {
 });
 
 /** What a list asks of `paginate` besides the page itself. */
-export interface PageOptions<T> {
+export interface PageOptions<T extends ObjectLiteral> {
   /**
    * Count the matching rows in the page's own statement (the totalCount field is selected, see
    * `asksForTotalCount`). Without it the count is left to `Page.count`, one statement more, sent
    * only if the field is resolved after all.
    */
   withCount?: boolean;
+  /**
+   * A JSON value computed once over the page's rows (the CTE `main`: raw column names such as
+   * `deal_stage_id`) in the page's own statement, and what to do with it: the rows a list's
+   * relations name, to prime their loaders with (see deal.relations.ts).
+   */
+  related?: { sql: string; use: (value: unknown) => void };
   /** Sees every node with its raw row, to take what the query joined (and prime a loader with it). */
   eachRow?: (node: T, row: Record<string, unknown>) => void;
 }
@@ -140,15 +147,16 @@ export interface PageOptions<T> {
 /**
  * Keyset pagination over `qb` (already filtered): ordered by the sort key then by id, so the
  * order is total and a cursor, which holds the last row's exact sort value and id, stays valid
- * however many rows are added or removed before it. Joins must be to-one (an employer, a stage),
- * so that a row is a node and the total is a plain count.
+ * however many rows are added or removed before it. Joins must be to-one (an employer), so that
+ * a row is a node and the total is a plain count. One statement, whatever the options.
  */
 export async function paginate<T extends ObjectLiteral>(
+  db: EntityManager,
   qb: SelectQueryBuilder<T>,
   { first, after }: PageArgs,
   sort: SortKey,
   direction: OrderDirection,
-  { withCount = false, eachRow }: PageOptions<T> = {},
+  { withCount = false, related, eachRow }: PageOptions<T> = {},
 ): Promise<Page<T>> {
   const alias = qb.alias;
   // count(*), not TypeORM's getCount(): that counts DISTINCT ids over the joins, which costs
@@ -168,12 +176,22 @@ export async function paginate<T extends ObjectLiteral>(
       cursorId: id,
     });
   }
-  // The count rides on the page's statement as an uncorrelated subquery, which PostgreSQL runs
-  // once. An empty first page needs none: nothing matches. Only an empty page after a cursor
-  // (read past the end) leaves the count to a statement of its own.
-  if (withCount) page.addSelect(`(${countQuery.getQuery()})`, "total_count");
-  const rows: Array<Record<string, unknown>> = await page.getRawMany();
-  const total = !withCount ? undefined : rows.length > 0 ? Number(rows[0].total_count) : after ? undefined : 0;
+  let rows: Array<Record<string, unknown>>;
+  let total: number | undefined;
+  if (withCount || related) {
+    const extras: Extra[] = [];
+    if (withCount) extras.push({ name: "total_count", sql: countQuery.getQuery(), type: "bigint" });
+    if (related) extras.push({ name: "related", sql: related.sql, type: "json" });
+    const found = await selectWithExtras(db, page, extras, {
+      parameters: countQuery.getParameters(),
+      order: `${sort.expression} ${direction}, ${alias}.id ${direction}`,
+    });
+    rows = found.rows;
+    if (withCount) total = Number(found.extras.total_count);
+    related?.use(found.extras.related);
+  } else {
+    rows = await page.getRawMany();
+  }
   const edges = rows.slice(0, first).map((row) => {
     const node = entityFromRaw<T>(page, row)!;
     eachRow?.(node, row);

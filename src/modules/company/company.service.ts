@@ -24,6 +24,6 @@ export const companyService = {
       .createQueryBuilder("company")
       .where("company.organization_id = :organizationId", { organizationId: viewer.organizationId });
     if (filter.search?.trim()) qb.andWhere("company.name ILIKE :search", { search: likePattern(filter.search) });
-    return paginate(qb, page, { name: "name", expression: "lower(company.name)", type: "text" }, OrderDirection.ASC, { withCount });
+    return paginate(db, qb, page, { name: "name", expression: "lower(company.name)", type: "text" }, OrderDirection.ASC, { withCount });
   },
 };

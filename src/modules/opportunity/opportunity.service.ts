@@ -1,7 +1,7 @@
 import { Context } from "../../core/context/context";
 import { OrderDirection, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
 import { searchRelevance, whereDealListFilter } from "../deal/deal.filters";
-import { joinDealParties, OPPORTUNITY_JOINS, primeDealParties } from "../deal/deal.parties";
+import { OPPORTUNITY_RELATIONS, primeRelated, relatedSql, selectDealColumns } from "../deal/deal.relations";
 import { whereVisibleTo } from "../deal/visibility";
 import { Opportunity } from "./opportunity.entity";
 import { OpportunityFilter, OpportunityOrder, OpportunityOrderField } from "./opportunity.inputs";
@@ -44,11 +44,10 @@ export const opportunityService = {
     }
     // An orderBy given wins; a search without one lists the best matches first.
     const sort = order ? SORT_KEYS[order.field] : (searchRelevance(filter) ?? SORT_KEYS[OpportunityOrderField.CREATED_AT]);
-    // The page's statement brings the customer, contact, site, owner, workspace and stage (see deal.parties.ts).
-    joinDealParties(qb, OPPORTUNITY_JOINS);
-    return paginate(qb, page, sort, order?.direction ?? OrderDirection.DESC, {
+    // The page's statement brings the customer, contact, site, owner, workspace and stage (see deal.relations.ts).
+    return paginate(db, selectDealColumns(qb), page, sort, order?.direction ?? OrderDirection.DESC, {
       withCount,
-      eachRow: (_deal, row) => primeDealParties(loaders, qb, row, OPPORTUNITY_JOINS),
+      related: { sql: relatedSql(db.connection, OPPORTUNITY_RELATIONS), use: (related) => primeRelated(loaders, db.connection, related) },
     });
   },
 };

@@ -57,6 +57,6 @@ export const personService = {
       );
     }
     const sort = { name: "createdAt", expression: "person.created_at", type: "timestamptz" } as const;
-    return paginate(qb, page, sort, OrderDirection.ASC, { withCount, eachRow: (_person, row) => loaders.primeEmployer(qb, row) });
+    return paginate(db, qb, page, sort, OrderDirection.ASC, { withCount, eachRow: (_person, row) => loaders.primeEmployer(qb, row) });
   },
 };

@@ -1,7 +1,7 @@
 import { Context } from "../../core/context/context";
 import { OrderDirection, Page, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
 import { searchRelevance, whereDealListFilter } from "../deal/deal.filters";
-import { joinDealParties, primeDealParties, REFERRAL_JOINS } from "../deal/deal.parties";
+import { primeRelated, REFERRAL_RELATIONS, relatedSql, selectDealColumns } from "../deal/deal.relations";
 import { whereVisibleTo } from "../deal/visibility";
 import { ReferralOpportunity } from "./referral-opportunity.entity";
 import { ReferralOpportunityFilter, ReferralOpportunityOrder, ReferralOpportunityOrderField } from "./referral.inputs";
@@ -36,11 +36,10 @@ export const referralService = {
     if (filter.createdBefore) qb.andWhere("deal.created_at < :createdBefore", { createdBefore: filter.createdBefore });
     // An orderBy given wins; a search without one lists the best matches first.
     const sort = order ? SORT_KEYS[order.field] : (searchRelevance(filter) ?? SORT_KEYS[ReferralOpportunityOrderField.CREATED_AT]);
-    // The page's statement brings the parties, owner, workspace, stage and product (see deal.parties.ts).
-    joinDealParties(qb, REFERRAL_JOINS);
-    return paginate(qb, page, sort, order?.direction ?? OrderDirection.DESC, {
+    // The page's statement brings the parties, owner, workspace, stage and product (see deal.relations.ts).
+    return paginate(db, selectDealColumns(qb), page, sort, order?.direction ?? OrderDirection.DESC, {
       withCount,
-      eachRow: (_deal, row) => primeDealParties(loaders, qb, row, REFERRAL_JOINS),
+      related: { sql: relatedSql(db.connection, REFERRAL_RELATIONS), use: (related) => primeRelated(loaders, db.connection, related) },
     });
   },
 };

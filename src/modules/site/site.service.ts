@@ -32,6 +32,6 @@ export const siteService = {
       .where("site.organization_id = :organizationId", { organizationId: viewer.organizationId });
     if (filter.companyId) qb.andWhere("site.company_id = :companyId", { companyId: filter.companyId.toLowerCase() });
     if (filter.search?.trim()) qb.andWhere("site.name ILIKE :search", { search: likePattern(filter.search) });
-    return paginate(qb, page, { name: "name", expression: "lower(site.name)", type: "text" }, OrderDirection.ASC, { withCount });
+    return paginate(db, qb, page, { name: "name", expression: "lower(site.name)", type: "text" }, OrderDirection.ASC, { withCount });
   },
 };
