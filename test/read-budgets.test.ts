@@ -1,4 +1,5 @@
 import { insertRows } from "../src/core/db/insert";
+import { MAX_PREPARED_PER_CONNECTION } from "../src/core/db/prepared";
 import { DealShare } from "../src/modules/deal/deal-share.entity";
 import { Person } from "../src/modules/person/person.entity";
 import {
@@ -233,6 +234,23 @@ describe("read statement budgets", () => {
         const { person } = dataOf(await ask(`query ($id: ID!) { person(id: $id) { ${PARTY} referredBy { ${PARTY} } } }`, { id: node.id }));
         expect(node).toEqual(person);
       }
+    });
+  });
+
+  describe("prepared statements", () => {
+    it("answers the same whether a list's statement is prepared, past the number a connection keeps, or sent unnamed", async () => {
+      // Every page size is a text of its own: more texts than a connection keeps prepared.
+      const ids = edgesOf(await ask(`{ referralOpportunities(first: 12) { edges { node { id } } } }`), "referralOpportunities").map((node: any) => node.id);
+      for (let first = 1; first <= MAX_PREPARED_PER_CONNECTION + 6; first++) {
+        const page = await ask(`query ($first: Int!) { referralOpportunities(first: $first) { totalCount edges { node { id stage { key } } } } }`, { first });
+        const list = dataOf(page).referralOpportunities;
+        expect(list.edges.map((edge: any) => edge.node.id)).toEqual(ids.slice(0, first));
+        expect(list.totalCount).toBe(12);
+        expect(page.sql).toBe(AUTH_LOOKUP_STATEMENTS + 1);
+      }
+      // A search is planned for its words each time: sent unnamed, with the same answer.
+      const searched = await ask(`{ referralOpportunities(first: 20, filter: { search: "Acme" }) { totalCount } }`);
+      expect(dataOf(searched).referralOpportunities.totalCount).toBeGreaterThan(0);
     });
   });
 

@@ -90,7 +90,7 @@ export function createLoaders(db: EntityManager, viewer: Viewer) {
     const qb = selectDealColumns(db.getRepository(PipelineDeal).createQueryBuilder("deal").where("deal.id = ANY(:ids)", { ids }));
     const found = await selectWithExtras(db, whereVisibleTo(qb, "deal", viewer), [
       { name: "related", sql: relatedSql(db.connection, ANY_DEAL_RELATIONS), type: "json" },
-    ]);
+    ], { prepare: true });
     primeRelated(loaders, db.connection, found.extras.related);
     return inKeyOrder(ids, entitiesFromRaw<PipelineDeal>(qb, found.rows));
   }, null);

@@ -3,6 +3,7 @@ import { ArgsType, ClassType, Field, Int, ObjectType, registerEnumType } from "t
 import { GraphQLResolveInfo, Kind, SelectionNode } from "graphql";
 import { EntityManager, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { entityFromRaw } from "../db/hydrate";
+import { queryPrepared } from "../db/prepared";
 import { Extra, selectWithExtras } from "../db/with-extras";
 import { InputError } from "../errors/errors";
 
@@ -140,6 +141,11 @@ export interface PageOptions<T extends ObjectLiteral> {
    * relations name, to prime their loaders with (see deal.relations.ts).
    */
   related?: { sql: string; use: (value: unknown) => void };
+  /**
+   * Send the page's statement as a named prepared statement (see prepared.ts), when the list's
+   * text is the same from request to request and a generic plan suits it.
+   */
+  prepare?: boolean;
   /** Sees every node with its raw row, to take what the query joined (and prime a loader with it). */
   eachRow?: (node: T, row: Record<string, unknown>) => void;
 }
@@ -156,7 +162,7 @@ export async function paginate<T extends ObjectLiteral>(
   { first, after }: PageArgs,
   sort: SortKey,
   direction: OrderDirection,
-  { withCount = false, related, eachRow }: PageOptions<T> = {},
+  { withCount = false, related, prepare = false, eachRow }: PageOptions<T> = {},
 ): Promise<Page<T>> {
   const alias = qb.alias;
   // count(*), not TypeORM's getCount(): that counts DISTINCT ids over the joins, which costs
@@ -185,12 +191,13 @@ export async function paginate<T extends ObjectLiteral>(
     const found = await selectWithExtras(db, page, extras, {
       parameters: countQuery.getParameters(),
       order: `${sort.expression} ${direction}, ${alias}.id ${direction}`,
+      prepare,
     });
     rows = found.rows;
     if (withCount) total = Number(found.extras.total_count);
     related?.use(found.extras.related);
   } else {
-    rows = await page.getRawMany();
+    rows = prepare ? await queryPrepared(db, ...page.getQueryAndParameters()) : await page.getRawMany();
   }
   const edges = rows.slice(0, first).map((row) => {
     const node = entityFromRaw<T>(page, row)!;

@@ -47,6 +47,8 @@ export const opportunityService = {
     // The page's statement brings the customer, contact, site, owner, workspace and stage (see deal.relations.ts).
     return paginate(db, selectDealColumns(qb), page, sort, order?.direction ?? OrderDirection.DESC, {
       withCount,
+      // A search's trigram LIKE is planned for its words each time; any other list keeps its plan.
+      prepare: searchRelevance(filter) === null,
       related: { sql: relatedSql(db.connection, OPPORTUNITY_RELATIONS), use: (related) => primeRelated(loaders, db.connection, related) },
     });
   },

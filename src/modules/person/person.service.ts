@@ -57,6 +57,11 @@ export const personService = {
       );
     }
     const sort = { name: "createdAt", expression: "person.created_at", type: "timestamptz" } as const;
-    return paginate(db, qb, page, sort, OrderDirection.ASC, { withCount, eachRow: (_person, row) => loaders.primeEmployer(qb, row) });
+    // Without a search the list's text is the same from request to request: prepared (see prepared.ts).
+    return paginate(db, qb, page, sort, OrderDirection.ASC, {
+      withCount,
+      prepare: !filter.search?.trim(),
+      eachRow: (_person, row) => loaders.primeEmployer(qb, row),
+    });
   },
 };

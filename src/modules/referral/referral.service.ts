@@ -39,6 +39,8 @@ export const referralService = {
     // The page's statement brings the parties, owner, workspace, stage and product (see deal.relations.ts).
     return paginate(db, selectDealColumns(qb), page, sort, order?.direction ?? OrderDirection.DESC, {
       withCount,
+      // A search's trigram LIKE is planned for its words each time; any other list keeps its plan.
+      prepare: searchRelevance(filter) === null,
       related: { sql: relatedSql(db.connection, REFERRAL_RELATIONS), use: (related) => primeRelated(loaders, db.connection, related) },
     });
   },
