@@ -6,6 +6,7 @@ import {
 import { DataSource } from "typeorm";
 import { Config } from "./config";
 import { Context } from "./core/context/context";
+import { withoutPreparedStatements } from "./core/db/prepared";
 import { createErrorFormatter } from "./core/errors/format-error";
 import { retryableStatusPlugin } from "./core/errors/http-status-plugin";
 import { inputHygienePlugin } from "./core/graphql/input-hygiene";
@@ -135,6 +136,7 @@ export async function startApp(config: Config, db: DataSource, options: AppOptio
     await apollo.stop();
     throw error;
   }
+  if (options.embedded) withoutPreparedStatements(db);
   const hub = new DealEventHub(db);
   const feed = startDealEventFeed(notifications, { embedded }, (ref) => hub.publish(ref));
   dealEventSubscriptions.hub = hub;

@@ -57,6 +57,33 @@ export function entityFromJson<T extends ObjectLiteral>(metadata: EntityMetadata
   return entity as T;
 }
 
+/**
+ * An entity from a JSON array of its columns in metadata order, such as `json_build_array` of
+ * them gives. JSON has no timestamps: a timestamptz arrives as ISO 8601 text and becomes a Date
+ * here, to the millisecond like the driver's own parser. (Numeric columns would arrive as JSON
+ * numbers, losing digits: the entities read this way have none.)
+ */
+export function entityFromJsonArray<T extends ObjectLiteral>(metadata: EntityMetadata, values: unknown[]): T {
+  let plan = jsonPlans.get(metadata);
+  if (!plan) {
+    plan = {
+      prototype: (metadata.target as { prototype: object }).prototype,
+      columns: metadata.columns.map((column) => [column.propertyName, isTimestamp(column.type)]),
+    };
+    jsonPlans.set(metadata, plan);
+  }
+  const entity = Object.create(plan.prototype) as Record<string, unknown>;
+  plan.columns.forEach(([property, timestamp], i) => {
+    const value = values[i];
+    entity[property] = timestamp && typeof value === "string" ? new Date(value) : value;
+  });
+  return entity as T;
+}
+
+const jsonPlans = new Map<EntityMetadata, { prototype: object; columns: Array<[property: string, timestamp: boolean]> }>();
+
+const isTimestamp = (type: unknown) => type === "timestamptz" || type === "timestamp with time zone";
+
 function planFor(qb: SelectQueryBuilder<ObjectLiteral>, alias: string): Plan {
   const metadata = qb.expressionMap.findAliasByName(alias).metadata;
   return planOf(metadata, alias, (databaseName) => DriverUtils.buildAlias(qb.connection.driver, undefined, alias, databaseName));

@@ -1,7 +1,10 @@
 import { isUUID, Max, Min } from "class-validator";
 import { ArgsType, ClassType, Field, Int, ObjectType, registerEnumType } from "type-graphql";
-import { ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { GraphQLResolveInfo, Kind, SelectionNode } from "graphql";
+import { EntityManager, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { entityFromRaw } from "../db/hydrate";
+import { queryPrepared } from "../db/prepared";
+import { Extra, selectWithExtras } from "../db/with-extras";
 import { InputError } from "../errors/errors";
 
 export const MAX_PAGE_SIZE = 100;
@@ -124,22 +127,47 @@ registerEnumType(OrderDirection, {
   },
 });
 
+/** What a list asks of `paginate` besides the page itself. */
+export interface PageOptions<T extends ObjectLiteral> {
+  /**
+   * Count the matching rows in the page's own statement (the totalCount field is selected, see
+   * `asksForTotalCount`). Without it the count is left to `Page.count`, one statement more, sent
+   * only if the field is resolved after all.
+   */
+  withCount?: boolean;
+  /**
+   * A JSON value computed once over the page's rows (the CTE `main`: raw column names such as
+   * `deal_stage_id`) in the page's own statement, and what to do with it: the rows a list's
+   * relations name, to prime their loaders with (see deal.relations.ts).
+   */
+  related?: { sql: string; use: (value: unknown) => void };
+  /**
+   * Send the page's statement as a named prepared statement (see prepared.ts), when the list's
+   * text is the same from request to request and a generic plan suits it.
+   */
+  prepare?: boolean;
+  /** Sees every node with its raw row, to take what the query joined (and prime a loader with it). */
+  eachRow?: (node: T, row: Record<string, unknown>) => void;
+}
+
 /**
  * Keyset pagination over `qb` (already filtered): ordered by the sort key then by id, so the
  * order is total and a cursor, which holds the last row's exact sort value and id, stays valid
- * however many rows are added or removed before it. `eachRow` sees every node with its raw row,
- * to take what the query joined (and prime a loader with it). Joins must be to-one (an employer,
- * a stage), so that a row is a node and the total is a plain count.
+ * however many rows are added or removed before it. Joins must be to-one (an employer), so that
+ * a row is a node and the total is a plain count. One statement, whatever the options.
  */
 export async function paginate<T extends ObjectLiteral>(
+  db: EntityManager,
   qb: SelectQueryBuilder<T>,
   { first, after }: PageArgs,
   sort: SortKey,
   direction: OrderDirection,
-  eachRow?: (node: T, row: Record<string, unknown>) => void,
+  { withCount = false, related, prepare = false, eachRow }: PageOptions<T> = {},
 ): Promise<Page<T>> {
   const alias = qb.alias;
-  const countQuery = qb.clone();
+  // count(*), not TypeORM's getCount(): that counts DISTINCT ids over the joins, which costs
+  // twenty times as much on the people list, and a list's joins are to-one, so the counts agree.
+  const countQuery = qb.clone().select("count(*)", "count").orderBy();
   const keyset = `(${sort.expression}, ${alias}.id)`;
   const page = qb
     .clone()
@@ -154,7 +182,23 @@ export async function paginate<T extends ObjectLiteral>(
       cursorId: id,
     });
   }
-  const rows: Array<Record<string, unknown>> = await page.getRawMany();
+  let rows: Array<Record<string, unknown>>;
+  let total: number | undefined;
+  if (withCount || related) {
+    const extras: Extra[] = [];
+    if (withCount) extras.push({ name: "total_count", sql: countQuery.getQuery(), type: "bigint" });
+    if (related) extras.push({ name: "related", sql: related.sql, type: "json" });
+    const found = await selectWithExtras(db, page, extras, {
+      parameters: countQuery.getParameters(),
+      order: `${sort.expression} ${direction}, ${alias}.id ${direction}`,
+      prepare,
+    });
+    rows = found.rows;
+    if (withCount) total = Number(found.extras.total_count);
+    related?.use(found.extras.related);
+  } else {
+    rows = prepare ? await queryPrepared(db, ...page.getQueryAndParameters()) : await page.getRawMany();
+  }
   const edges = rows.slice(0, first).map((row) => {
     const node = entityFromRaw<T>(page, row)!;
     eachRow?.(node, row);
@@ -168,10 +212,24 @@ export async function paginate<T extends ObjectLiteral>(
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
-    // count(*), not TypeORM's getCount(): that counts DISTINCT ids over the joins, which costs
-    // twenty times as much on the people list, and a list's joins are to-one, so the counts agree.
-    count: async () => Number((await countQuery.select("count(*)", "count").orderBy().getRawOne<{ count: string }>())!.count),
+    count: async () => total ?? Number((await countQuery.getRawOne<{ count: string }>())!.count),
   };
+}
+
+/**
+ * Whether the list field being resolved selects `totalCount`, directly or through a fragment:
+ * then the count comes in the page's own statement. A miss is never wrong, only slower
+ * (`Page.count` counts on its own), so @skip and @include are not looked at.
+ */
+export function asksForTotalCount(info: GraphQLResolveInfo): boolean {
+  const selects = (selections: readonly SelectionNode[]): boolean =>
+    selections.some((selection) => {
+      if (selection.kind === Kind.FIELD) return selection.name.value === "totalCount";
+      if (selection.kind === Kind.INLINE_FRAGMENT) return selects(selection.selectionSet.selections);
+      const fragment = info.fragments[selection.name.value];
+      return fragment ? selects(fragment.selectionSet.selections) : false;
+    });
+  return info.fieldNodes.some((node) => node.selectionSet !== undefined && selects(node.selectionSet.selections));
 }
 
 /**

@@ -1,8 +1,9 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../core/context/context";
 import { orNotFound } from "../../core/errors/errors";
 import { payload, PayloadType } from "../../core/graphql/payload";
-import { ConnectionType, PageArgs } from "../../core/pagination/connection";
+import { asksForTotalCount, ConnectionType, PageArgs } from "../../core/pagination/connection";
 import { Site } from "../site/site.entity";
 import { Company } from "./company.entity";
 import { CompanyFilter, CreateCompanyInput } from "./company.inputs";
@@ -29,8 +30,9 @@ export class CompanyResolver {
     @Args() page: PageArgs,
     @Arg("filter", () => CompanyFilter, { nullable: true, description: "Narrows the list; left out, every company." }) filter: CompanyFilter | undefined,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return companyService.list(ctx, page, filter);
+    return companyService.list(ctx, page, filter, asksForTotalCount(info));
   }
 
   @Mutation(() => CreateCompanyPayload, { description: "Adds a company to your organization." })

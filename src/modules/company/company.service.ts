@@ -18,12 +18,12 @@ export const companyService = {
     return company;
   },
 
-  list({ db, viewer }: Context, page: PageArgs, filter: CompanyFilter = {}) {
+  list({ db, viewer }: Context, page: PageArgs, filter: CompanyFilter = {}, withCount = false) {
     const qb = db
       .getRepository(Company)
       .createQueryBuilder("company")
       .where("company.organization_id = :organizationId", { organizationId: viewer.organizationId });
     if (filter.search?.trim()) qb.andWhere("company.name ILIKE :search", { search: likePattern(filter.search) });
-    return paginate(qb, page, { name: "name", expression: "lower(company.name)", type: "text" }, OrderDirection.ASC);
+    return paginate(db, qb, page, { name: "name", expression: "lower(company.name)", type: "text" }, OrderDirection.ASC, { withCount });
   },
 };

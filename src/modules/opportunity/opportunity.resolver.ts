@@ -1,8 +1,9 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../core/context/context";
 import { NotFoundError, required } from "../../core/errors/errors";
 import { payload, PayloadType } from "../../core/graphql/payload";
-import { ConnectionType, PageArgs } from "../../core/pagination/connection";
+import { asksForTotalCount, ConnectionType, PageArgs } from "../../core/pagination/connection";
 import { Company } from "../company/company.entity";
 import { Person } from "../person/person.entity";
 import { Site } from "../site/site.entity";
@@ -38,8 +39,9 @@ export class OpportunityResolver {
     @Arg("filter", () => OpportunityFilter, { nullable: true, description: "Narrows the list; left out, every opportunity you can see except archived ones." }) filter: OpportunityFilter | undefined,
     @Arg("orderBy", () => OpportunityOrder, { nullable: true, description: "The order; newest first when left out." }) orderBy: OpportunityOrder | undefined,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return opportunityService.list(ctx, page, filter, orderBy);
+    return opportunityService.list(ctx, page, filter, orderBy, asksForTotalCount(info));
   }
 
   @Mutation(() => CreateOpportunityPayload, { description: "Creates a sales opportunity (the seed's opportunity.create)." })

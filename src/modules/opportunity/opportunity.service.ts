@@ -1,6 +1,7 @@
 import { Context } from "../../core/context/context";
 import { OrderDirection, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
 import { searchRelevance, whereDealListFilter } from "../deal/deal.filters";
+import { OPPORTUNITY_RELATIONS, primeRelated, relatedSql, selectDealColumns } from "../deal/deal.relations";
 import { whereVisibleTo } from "../deal/visibility";
 import { Opportunity } from "./opportunity.entity";
 import { OpportunityFilter, OpportunityOrder, OpportunityOrderField } from "./opportunity.inputs";
@@ -22,7 +23,7 @@ const SORT_KEYS: Record<OpportunityOrderField, SortKey> = {
 
 export const opportunityService = {
   /** The opportunities the viewer may see, filtered and ordered; the visibility rule is part of the SQL. */
-  list({ db, viewer }: Context, page: PageArgs, given: OpportunityFilter | null = {}, order?: OpportunityOrder) {
+  list({ db, viewer, loaders }: Context, page: PageArgs, given: OpportunityFilter | null = {}, order?: OpportunityOrder, withCount = false) {
     const filter = given ?? {}; // filter: null means no filter
     const qb = whereDealListFilter(whereVisibleTo(db.getRepository(Opportunity).createQueryBuilder("deal"), "deal", viewer), filter);
     if (filter.stage) {
@@ -43,7 +44,13 @@ export const opportunityService = {
     }
     // An orderBy given wins; a search without one lists the best matches first.
     const sort = order ? SORT_KEYS[order.field] : (searchRelevance(filter) ?? SORT_KEYS[OpportunityOrderField.CREATED_AT]);
-    return paginate(qb, page, sort, order?.direction ?? OrderDirection.DESC);
+    // The page's statement brings the customer, contact, site, owner, workspace and stage (see deal.relations.ts).
+    return paginate(db, selectDealColumns(qb), page, sort, order?.direction ?? OrderDirection.DESC, {
+      withCount,
+      // A search's trigram LIKE is planned for its words each time; any other list keeps its plan.
+      prepare: searchRelevance(filter) === null,
+      related: { sql: relatedSql(db.connection, OPPORTUNITY_RELATIONS), use: (related) => primeRelated(loaders, db.connection, related) },
+    });
   },
 };
 

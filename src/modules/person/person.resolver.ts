@@ -1,8 +1,9 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../core/context/context";
 import { orNotFound } from "../../core/errors/errors";
 import { payload, PayloadType } from "../../core/graphql/payload";
-import { ConnectionType, PageArgs } from "../../core/pagination/connection";
+import { asksForTotalCount, ConnectionType, PageArgs } from "../../core/pagination/connection";
 import { Company } from "../company/company.entity";
 import { Person } from "./person.entity";
 import { CreatePersonInput, PersonFilter } from "./person.inputs";
@@ -29,8 +30,9 @@ export class PersonResolver {
     @Args() page: PageArgs,
     @Arg("filter", () => PersonFilter, { nullable: true, description: "Narrows the list; left out, every person." }) filter: PersonFilter | undefined,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return personService.list(ctx, page, filter);
+    return personService.list(ctx, page, filter, asksForTotalCount(info));
   }
 
   @Mutation(() => CreatePersonPayload, { description: "Adds a person, a CONTACT or a USER, to your organization." })

@@ -46,7 +46,7 @@ export const personService = {
     return person;
   },
 
-  list({ db, viewer, loaders }: Context, page: PageArgs, filter: PersonFilter = {}) {
+  list({ db, viewer, loaders }: Context, page: PageArgs, filter: PersonFilter = {}, withCount = false) {
     const qb = peopleWithEmployers(db, viewer.organizationId);
     if (filter.companyId) qb.andWhere("person.company_id = :companyId", { companyId: filter.companyId });
     if (filter.type) qb.andWhere("person.type = :type", { type: filter.type });
@@ -57,6 +57,11 @@ export const personService = {
       );
     }
     const sort = { name: "createdAt", expression: "person.created_at", type: "timestamptz" } as const;
-    return paginate(qb, page, sort, OrderDirection.ASC, (_person, row) => loaders.primeEmployer(qb, row));
+    // Without a search the list's text is the same from request to request: prepared (see prepared.ts).
+    return paginate(db, qb, page, sort, OrderDirection.ASC, {
+      withCount,
+      prepare: !filter.search?.trim(),
+      eachRow: (_person, row) => loaders.primeEmployer(qb, row),
+    });
   },
 };

@@ -52,9 +52,9 @@ export const pipelineBoardService = {
     const stage = orNotFound(await ctx.loaders.stage.load(stageId), "Stage", stageId);
     let summary: Promise<ColumnSummary> | undefined;
     const summaryOf = () => (summary ??= summarize(ctx, [stage.id], filter).then((found) => found.get(stage.id) ?? NO_DEALS));
-    const deals = await paginate(visibleDealsIn(ctx, [stage.id], filter), page, columnOrder(filter), DIRECTION, (deal) =>
-      ctx.loaders.deal.prime(deal.id, deal),
-    );
+    const deals = await paginate(ctx.db, visibleDealsIn(ctx, [stage.id], filter), page, columnOrder(filter), DIRECTION, {
+      eachRow: (deal) => ctx.loaders.deal.prime(deal.id, deal),
+    });
     deals.count = async () => (await summaryOf()).count;
     return column(stage, deals, summaryOf);
   },

@@ -1,8 +1,9 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../core/context/context";
 import { NotFoundError, required } from "../../core/errors/errors";
 import { payload, PayloadType } from "../../core/graphql/payload";
-import { ConnectionType, PageArgs } from "../../core/pagination/connection";
+import { asksForTotalCount, ConnectionType, PageArgs } from "../../core/pagination/connection";
 import { Facilitator } from "../deal/facilitator.entity";
 import { Person } from "../person/person.entity";
 import { Product } from "../product/product.entity";
@@ -43,8 +44,9 @@ export class ReferralOpportunityResolver {
     @Arg("filter", () => ReferralOpportunityFilter, { nullable: true, description: "Narrows the list; left out, every referral opportunity you can see except archived ones." }) filter: ReferralOpportunityFilter | undefined,
     @Arg("orderBy", () => ReferralOpportunityOrder, { nullable: true, description: "The order; newest first when left out." }) orderBy: ReferralOpportunityOrder | undefined,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return referralService.list(ctx, page, filter, orderBy);
+    return referralService.list(ctx, page, filter, orderBy, asksForTotalCount(info));
   }
 
   @Mutation(() => CreateReferralOpportunityPayload, {

@@ -1,6 +1,7 @@
 import { Context } from "../../core/context/context";
 import { OrderDirection, Page, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
 import { searchRelevance, whereDealListFilter } from "../deal/deal.filters";
+import { primeRelated, REFERRAL_RELATIONS, relatedSql, selectDealColumns } from "../deal/deal.relations";
 import { whereVisibleTo } from "../deal/visibility";
 import { ReferralOpportunity } from "./referral-opportunity.entity";
 import { ReferralOpportunityFilter, ReferralOpportunityOrder, ReferralOpportunityOrderField } from "./referral.inputs";
@@ -18,10 +19,11 @@ const SORT_KEYS: Record<ReferralOpportunityOrderField, SortKey> = {
 
 export const referralService = {
   async list(
-    { db, viewer }: Context,
+    { db, viewer, loaders }: Context,
     page: PageArgs,
     given: ReferralOpportunityFilter | null = {},
     order?: ReferralOpportunityOrder,
+    withCount = false,
   ): Promise<Page<ReferralOpportunity>> {
     const filter = given ?? {}; // filter: null means no filter
     // The child entity's query builder adds kind = 'referral' by itself.
@@ -34,7 +36,13 @@ export const referralService = {
     if (filter.createdBefore) qb.andWhere("deal.created_at < :createdBefore", { createdBefore: filter.createdBefore });
     // An orderBy given wins; a search without one lists the best matches first.
     const sort = order ? SORT_KEYS[order.field] : (searchRelevance(filter) ?? SORT_KEYS[ReferralOpportunityOrderField.CREATED_AT]);
-    return paginate(qb, page, sort, order?.direction ?? OrderDirection.DESC);
+    // The page's statement brings the parties, owner, workspace, stage and product (see deal.relations.ts).
+    return paginate(db, selectDealColumns(qb), page, sort, order?.direction ?? OrderDirection.DESC, {
+      withCount,
+      // A search's trigram LIKE is planned for its words each time; any other list keeps its plan.
+      prepare: searchRelevance(filter) === null,
+      related: { sql: relatedSql(db.connection, REFERRAL_RELATIONS), use: (related) => primeRelated(loaders, db.connection, related) },
+    });
   },
 };
 

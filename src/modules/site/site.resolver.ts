@@ -1,9 +1,10 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../core/context/context";
 import { orNotFound, required } from "../../core/errors/errors";
 import { payload, PayloadType } from "../../core/graphql/payload";
 import { Company } from "../company/company.entity";
-import { ConnectionType, PageArgs } from "../../core/pagination/connection";
+import { asksForTotalCount, ConnectionType, PageArgs } from "../../core/pagination/connection";
 import { Site } from "./site.entity";
 import { CreateSiteInput, SiteFilter } from "./site.inputs";
 import { siteService } from "./site.service";
@@ -25,8 +26,8 @@ export class SiteResolver {
   }
 
   @Query(() => SiteConnection, { description: "Sites of your organization, by name: the ids an opportunity's siteId takes." })
-  sites(@Args() page: PageArgs, @Arg("filter", () => SiteFilter, { nullable: true, description: "Narrows the list; left out, every site." }) filter: SiteFilter | null, @Ctx() ctx: Context) {
-    return siteService.list(ctx, page, filter);
+  sites(@Args() page: PageArgs, @Arg("filter", () => SiteFilter, { nullable: true, description: "Narrows the list; left out, every site." }) filter: SiteFilter | null, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return siteService.list(ctx, page, filter, asksForTotalCount(info));
   }
 
   @Mutation(() => CreateSitePayload, { description: "Adds a site (a customer's location) to one of your organization's companies." })

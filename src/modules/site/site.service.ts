@@ -24,7 +24,7 @@ export const siteService = {
   },
 
   /** The sites of the organization, by name; filter: null means no filter. */
-  list({ db, viewer }: Context, page: PageArgs, given: SiteFilter | null = {}) {
+  list({ db, viewer }: Context, page: PageArgs, given: SiteFilter | null = {}, withCount = false) {
     const filter = given ?? {};
     const qb = db
       .getRepository(Site)
@@ -32,6 +32,6 @@ export const siteService = {
       .where("site.organization_id = :organizationId", { organizationId: viewer.organizationId });
     if (filter.companyId) qb.andWhere("site.company_id = :companyId", { companyId: filter.companyId.toLowerCase() });
     if (filter.search?.trim()) qb.andWhere("site.name ILIKE :search", { search: likePattern(filter.search) });
-    return paginate(qb, page, { name: "name", expression: "lower(site.name)", type: "text" }, OrderDirection.ASC);
+    return paginate(db, qb, page, { name: "name", expression: "lower(site.name)", type: "text" }, OrderDirection.ASC, { withCount });
   },
 };
