@@ -12,7 +12,7 @@ import { FULL_SIZE, loadDataset, QUICK_SIZE } from "./dataset";
 type Check = { name: string; ok: boolean; detail: string };
 
 /** The migrations that rewrite existing deals, by the name --migration takes. */
-const TIMED: Record<string, { migration: Function; verify: (url: string) => Promise<Check[]> }> = {
+const TIMED: Record<string, { migration: Function; verify: (client: Client) => Promise<Check[]> }> = {
   "deal-lifecycle": { migration: DealLifecycle1764028800000, verify: verifyLifecycle },
   "organization-stages": { migration: OrganizationStages1764633600000, verify: verifyOrganizationStages },
 };
@@ -110,7 +110,7 @@ async function main(): Promise<number> {
         "  every read and write of deals waits from there to COMMIT.",
     );
 
-    const checks = await timed.verify(databaseUrl);
+    const checks = await withClient(databaseUrl, timed.verify);
     console.log("\nAfter it:");
     for (const check of checks) console.log(`  ${check.ok ? "✓" : "✗"} ${check.name}: ${check.detail}`);
     return checks.every((check) => check.ok) ? 0 : 1;
@@ -167,82 +167,75 @@ async function rowCounts(pool: Pool): Promise<{ deals: number; referrals: number
 }
 
 /** What the lifecycle migration promises for every deal that existed before it. */
-async function verifyLifecycle(url: string): Promise<Check[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    const one = async (sql: string) => Number((await client.query(sql)).rows[0].n);
-    const deals = await one("SELECT count(*) AS n FROM pipeline_deal");
-    const history = await one("SELECT count(*) AS n FROM deal_stage_change");
-    const notOne = await one(`
-      SELECT count(*) AS n FROM pipeline_deal deal
-       WHERE (SELECT count(*) FROM deal_stage_change h WHERE h.organization_id = deal.organization_id AND h.deal_id = deal.id) <> 1`);
-    const wrongEntry = await one(`
-      SELECT count(*) AS n FROM deal_stage_change h JOIN pipeline_deal deal ON deal.organization_id = h.organization_id AND deal.id = h.deal_id
-       WHERE h.from_stage_id IS NOT NULL OR h.to_stage_id <> deal.stage_id OR h.changed_at <> deal.created_at OR h.changed_by_id <> deal.owner_id`);
-    const entered = await one("SELECT count(*) AS n FROM pipeline_deal WHERE stage_entered_at IS DISTINCT FROM created_at");
-    const closedCounts = (
-      await client.query(`
-        SELECT count(*) FILTER (WHERE stage.is_won OR stage.is_lost)::int AS closing,
-               count(*) FILTER (WHERE deal.closed_at IS NOT NULL)::int AS closed,
-               count(*) FILTER (WHERE (deal.closed_at IS NOT NULL) <> (stage.is_won OR stage.is_lost)
-                                   OR deal.closed_at IS DISTINCT FROM CASE WHEN stage.is_won OR stage.is_lost THEN deal.created_at END)::int AS wrong
-          FROM pipeline_deal deal JOIN stage ON stage.id = deal.stage_id`)
-    ).rows[0];
-    const other = await one("SELECT count(*) AS n FROM pipeline_deal WHERE version <> 1 OR archived_at IS NOT NULL OR archived_by_id IS NOT NULL");
-    return [
-      { name: "one history row per deal", ok: notOne === 0 && history === deals, detail: `${fmt(history)} rows for ${fmt(deals)} deals; ${fmt(notOne)} deals without exactly one` },
-      { name: "each is the creation entry", ok: wrongEntry === 0, detail: `${fmt(wrongEntry)} not (no from stage, to the deal's stage, at created_at, by the owner)` },
-      { name: "stage_entered_at = created_at", ok: entered === 0, detail: `${fmt(entered)} deals differ` },
-      {
-        name: "closed_at set exactly for deals in won/lost stages (= created_at)",
-        ok: closedCounts.wrong === 0 && closedCounts.closed === closedCounts.closing,
-        detail: `${fmt(closedCounts.closed)} closed, ${fmt(closedCounts.closing)} in won/lost stages, ${fmt(closedCounts.wrong)} wrong`,
-      },
-      { name: "version 1, not archived", ok: other === 0, detail: `${fmt(other)} deals differ` },
-    ];
-  } finally {
-    await client.end();
-  }
+async function verifyLifecycle(client: Client): Promise<Check[]> {
+  const one = async (sql: string) => Number((await client.query(sql)).rows[0].n);
+  const deals = await one("SELECT count(*) AS n FROM pipeline_deal");
+  const history = await one("SELECT count(*) AS n FROM deal_stage_change");
+  const notOne = await one(`
+    SELECT count(*) AS n FROM pipeline_deal deal
+     WHERE (SELECT count(*) FROM deal_stage_change h WHERE h.organization_id = deal.organization_id AND h.deal_id = deal.id) <> 1`);
+  const wrongEntry = await one(`
+    SELECT count(*) AS n FROM deal_stage_change h JOIN pipeline_deal deal ON deal.organization_id = h.organization_id AND deal.id = h.deal_id
+     WHERE h.from_stage_id IS NOT NULL OR h.to_stage_id <> deal.stage_id OR h.changed_at <> deal.created_at OR h.changed_by_id <> deal.owner_id`);
+  const entered = await one("SELECT count(*) AS n FROM pipeline_deal WHERE stage_entered_at IS DISTINCT FROM created_at");
+  const closedCounts = (
+    await client.query(`
+      SELECT count(*) FILTER (WHERE stage.is_won OR stage.is_lost)::int AS closing,
+             count(*) FILTER (WHERE deal.closed_at IS NOT NULL)::int AS closed,
+             count(*) FILTER (WHERE (deal.closed_at IS NOT NULL) <> (stage.is_won OR stage.is_lost)
+                                 OR deal.closed_at IS DISTINCT FROM CASE WHEN stage.is_won OR stage.is_lost THEN deal.created_at END)::int AS wrong
+        FROM pipeline_deal deal JOIN stage ON stage.id = deal.stage_id`)
+  ).rows[0];
+  const other = await one("SELECT count(*) AS n FROM pipeline_deal WHERE version <> 1 OR archived_at IS NOT NULL OR archived_by_id IS NOT NULL");
+  return [
+    { name: "one history row per deal", ok: notOne === 0 && history === deals, detail: `${fmt(history)} rows for ${fmt(deals)} deals; ${fmt(notOne)} deals without exactly one` },
+    { name: "each is the creation entry", ok: wrongEntry === 0, detail: `${fmt(wrongEntry)} not (no from stage, to the deal's stage, at created_at, by the owner)` },
+    { name: "stage_entered_at = created_at", ok: entered === 0, detail: `${fmt(entered)} deals differ` },
+    {
+      name: "closed_at set exactly for deals in won/lost stages (= created_at)",
+      ok: closedCounts.wrong === 0 && closedCounts.closed === closedCounts.closing,
+      detail: `${fmt(closedCounts.closed)} closed, ${fmt(closedCounts.closing)} in won/lost stages, ${fmt(closedCounts.wrong)} wrong`,
+    },
+    { name: "version 1, not archived", ok: other === 0, detail: `${fmt(other)} deals differ` },
+  ];
 }
 
 /** What the organization-stages migration promises: every deal, history entry and event on its organization's own stages. */
-async function verifyOrganizationStages(url: string): Promise<Check[]> {
+async function verifyOrganizationStages(client: Client): Promise<Check[]> {
+  const one = async (sql: string) => Number((await client.query(sql)).rows[0].n);
+  const organizations = await one("SELECT count(*) AS n FROM organization");
+  const stages = await one("SELECT count(*) AS n FROM stage");
+  const foreignDeals = await one(`
+    SELECT count(*) AS n FROM pipeline_deal deal
+     WHERE NOT EXISTS (SELECT 1 FROM stage s WHERE s.organization_id = deal.organization_id AND s.id = deal.stage_id
+                          AND s.pipeline = CASE deal.kind WHEN 'referral' THEN 'referral' ELSE 'sales' END)`);
+  const foreignHistory = await one(`
+    SELECT count(*) AS n FROM deal_stage_change h
+     WHERE NOT EXISTS (SELECT 1 FROM stage s WHERE s.organization_id = h.organization_id AND s.id = h.to_stage_id)`);
+  const closedRight = await one(`
+    SELECT count(*) AS n FROM pipeline_deal deal JOIN stage s ON s.organization_id = deal.organization_id AND s.id = deal.stage_id
+     WHERE (deal.closed_at IS NOT NULL) <> (s.is_won OR s.is_lost)`);
+  return [
+    { name: "12 stages per organization, none shared", ok: stages === organizations * 12, detail: `${fmt(stages)} stages for ${fmt(organizations)} organizations` },
+    { name: "every deal in a stage of its organization's own pipeline", ok: foreignDeals === 0, detail: `${fmt(foreignDeals)} deals elsewhere` },
+    { name: "every history entry to its organization's stage", ok: foreignHistory === 0, detail: `${fmt(foreignHistory)} entries elsewhere` },
+    { name: "closed exactly in won/lost stages, as before", ok: closedRight === 0, detail: `${fmt(closedRight)} deals differ` },
+  ];
+}
+
+/** Runs `work` on a connection of its own to `url`. */
+async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    const one = async (sql: string) => Number((await client.query(sql)).rows[0].n);
-    const organizations = await one("SELECT count(*) AS n FROM organization");
-    const stages = await one("SELECT count(*) AS n FROM stage");
-    const foreignDeals = await one(`
-      SELECT count(*) AS n FROM pipeline_deal deal
-       WHERE NOT EXISTS (SELECT 1 FROM stage s WHERE s.organization_id = deal.organization_id AND s.id = deal.stage_id
-                            AND s.pipeline = CASE deal.kind WHEN 'referral' THEN 'referral' ELSE 'sales' END)`);
-    const foreignHistory = await one(`
-      SELECT count(*) AS n FROM deal_stage_change h
-       WHERE NOT EXISTS (SELECT 1 FROM stage s WHERE s.organization_id = h.organization_id AND s.id = h.to_stage_id)`);
-    const closedRight = await one(`
-      SELECT count(*) AS n FROM pipeline_deal deal JOIN stage s ON s.organization_id = deal.organization_id AND s.id = deal.stage_id
-       WHERE (deal.closed_at IS NOT NULL) <> (s.is_won OR s.is_lost)`);
-    return [
-      { name: "12 stages per organization, none shared", ok: stages === organizations * 12, detail: `${fmt(stages)} stages for ${fmt(organizations)} organizations` },
-      { name: "every deal in a stage of its organization's own pipeline", ok: foreignDeals === 0, detail: `${fmt(foreignDeals)} deals elsewhere` },
-      { name: "every history entry to its organization's stage", ok: foreignHistory === 0, detail: `${fmt(foreignHistory)} entries elsewhere` },
-      { name: "closed exactly in won/lost stages, as before", ok: closedRight === 0, detail: `${fmt(closedRight)} deals differ` },
-    ];
+    return await work(client);
   } finally {
     await client.end();
   }
 }
 
 async function onServer(url: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+  await withClient(url, (client) => client.query(sql));
 }
 
 const fmt = (n: number) => n.toLocaleString("en-US");
