@@ -62,6 +62,23 @@ describe("searching deals", () => {
     expect(fieldPaths(await service.http(REFERRALS, { first: 1, after: first.pageInfo.endCursor }, { key: me.apiKey }))).toEqual(["after"]);
   });
 
+  it("ranks a whole word above the start of a word, and that above the inside of one, summed over the words", async () => {
+    const named = async (name: string, seekerId = ids.zoe) =>
+      dataOf(await service.http(CREATE_REFERRAL, { input: { seekerId, providerId: ids.eve, name } }, { key: me.apiKey })).createReferralOpportunity.data.id;
+    const inside = await named("Smokiln repair");
+    const start = await named("Kilnworks");
+    const whole = await named("Kiln");
+    expect(await referralsFound("kiln")).toEqual([whole, start, inside]);
+    // Ties go by id. With a second word every one of them has whole (the provider, Eve Evans), the
+    // scores add up and the order stays.
+    const both = await named("Kiln", ids.bob);
+    for (const search of ["KILN", "kiln evans"]) {
+      const found = await referralsFound(search);
+      expect(found.slice(2)).toEqual([start, inside]);
+      expect(found.slice(0, 2).sort()).toEqual([both, whole].sort());
+    }
+  });
+
   it("finds opportunities by title, customer and primary contact", async () => {
     const found = async (search: string) =>
       dataOf(await service.http(OPPORTUNITIES, { filter: { search } }, { key: me.apiKey })).opportunities.edges.map((e: any) => e.node.id);

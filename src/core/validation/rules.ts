@@ -14,7 +14,12 @@ export function IsNotBlank(options?: ValidationOptions): PropertyDecorator {
 
 /** Escapes LIKE wildcards, so a search for "50%" finds "50%" and not everything. */
 export function likePattern(search: string): string {
-  return `%${search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${escapeLike(search.trim())}%`;
+}
+
+/** `text` with LIKE's wildcards and escape character escaped, to match literally. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** Largest money amount accepted: what numeric(19,4) holds, with room to spare. */

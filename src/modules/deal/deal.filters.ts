@@ -2,7 +2,7 @@ import { IsBoolean, IsOptional } from "class-validator";
 import { Field, InputType } from "type-graphql";
 import { SelectQueryBuilder } from "typeorm";
 import { SortKey } from "../../core/pagination/connection";
-import { likePattern, MaxLength } from "../../core/validation/rules";
+import { escapeLike, likePattern, MaxLength } from "../../core/validation/rules";
 
 export const MAX_SEARCH_LENGTH = 200;
 
@@ -49,17 +49,30 @@ export function whereDealListFilter<T extends object>(qb: SelectQueryBuilder<T>,
   if (filter?.closed === true) qb.andWhere("deal.closed_at IS NOT NULL");
   if (filter?.closed === false) qb.andWhere("deal.closed_at IS NULL");
   const words = searchWords(filter);
-  words.forEach((word, i) => qb.andWhere(`deal.search_text LIKE search_words(:searchWord${i})`, { [`searchWord${i}`]: likePattern(word) }));
-  if (words.length > 0) qb.setParameter("searchAll", words.join(" "));
+  words.forEach((word, i) =>
+    qb.andWhere(`deal.search_text LIKE search_words(:searchWord${i})`, { [`searchWord${i}`]: likePattern(word) }).setParameters({
+      [`searchWhole${i}`]: `% ${escapeLike(word)} %`,
+      [`searchStart${i}`]: `% ${escapeLike(word)}%`,
+    }),
+  );
   return qb;
 }
 
+/** `search_text` between spaces, so that every word of it has a space on either side. */
+const SPACED_TEXT = "(' ' || deal.search_text || ' ')";
+
 /**
- * The order of a searched list when no orderBy is given: how well the words match (pg_trgm's
- * word_similarity, rounded so that cursors carry an exact value), best first.
+ * The order of a searched list when no orderBy is given, best first: each word found as a whole
+ * word of the text counts 2, at the start of a word 1, only inside a word 0 (the filter has
+ * already required every word somewhere). Two LIKEs per word and row: ranking every match by
+ * pg_trgm's word_similarity cost 25–35 µs a row, over 50 ms for a word a thousand deals share.
+ * The parameters are whereDealListFilter's.
  */
 export function searchRelevance(filter: DealListFilter | null): SortKey | null {
-  return searchWords(filter).length > 0
-    ? { name: "relevance", expression: "round(word_similarity(search_words(:searchAll), deal.search_text)::numeric, 6)", type: "numeric" }
-    : null;
+  const words = searchWords(filter);
+  if (words.length === 0) return null;
+  const score = words
+    .map((_, i) => `(${SPACED_TEXT} LIKE search_words(:searchWhole${i}))::int + (${SPACED_TEXT} LIKE search_words(:searchStart${i}))::int`)
+    .join(" + ");
+  return { name: "relevance", expression: `(${score})`, type: "numeric" };
 }
