@@ -121,6 +121,7 @@ describe("pipelines of each organization's own", () => {
     const foreign = await stageId(service.db, other.organizationId, Pipeline.REFERRAL, "lead");
     expect(fieldPaths(await as(admin)(REORDER, { pipeline: "REFERRAL", stageIds: [...order.slice(1), foreign] }))).toEqual(["stageIds", "stageIds"]);
     expect(fieldPaths(await as(admin)(REORDER, { pipeline: "REFERRAL", stageIds: [...order, order[0]] }))).toEqual(["stageIds"]);
+    expect(fieldPaths(await as(admin)(REORDER, { pipeline: "REFERRAL", stageIds: [...order, order[1].toUpperCase()] }))).toEqual(["stageIds"]);
     const salesIds = (dataOf(await as(admin)(STAGES, { pipeline: "SALES" })).stages as Array<{ id: string }>).map((s) => s.id);
     expect(fieldPaths(await as(admin)(REORDER, { pipeline: "SALES", stageIds: salesIds.reverse() }))).toEqual(["pipeline"]);
     expect(await keys(admin)).toEqual(["meeting", "lead", "introduced", "won", "lost"]);

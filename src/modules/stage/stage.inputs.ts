@@ -95,7 +95,8 @@ export class ReorderStagesArgs extends MutationInput {
 
   @Field(() => [ID], { description: "Every live stage of the pipeline, each once, in the new order." })
   @IsUUID("all", { each: true, message: "stageIds must be UUIDs" })
-  @ArrayUnique({ message: "stageIds must not name a stage twice" })
+  // An id in upper case is the same stage.
+  @ArrayUnique((id: unknown) => (typeof id === "string" ? id.toLowerCase() : id), { message: "stageIds must not name a stage twice" })
   stageIds: string[];
 }
 
