@@ -171,6 +171,7 @@ describe("pipelines of each organization's own", () => {
       "BAD_USER_INPUT",
     );
     expect(errorOf(await as(admin)(DELETE, { id: meeting })).extensions!.code).toBe("NOT_FOUND");
+    expect(errorOf(await as(admin)(`query ($id: ID!) { pipelineColumn(stageId: $id) { stage { id } } }`, { id: meeting })).extensions!.code).toBe("NOT_FOUND");
   });
 
   it("keeps exactly one won and one lost stage and at least one open stage", async () => {

@@ -50,7 +50,7 @@ export function entityFromJson<T extends ObjectLiteral>(metadata: EntityMetadata
   const entity = entityFromColumns<T>(metadata, row) as Record<string, unknown>;
   for (const column of metadata.columns) {
     const value = entity[column.propertyName];
-    if (typeof value === "string" && (column.type === "timestamptz" || column.type === "timestamp with time zone")) {
+    if (typeof value === "string" && isTimestamp(column.type)) {
       entity[column.propertyName] = new Date(value);
     }
   }

@@ -49,7 +49,9 @@ export const pipelineBoardService = {
    * `after`. Its count and sums are read only when asked for.
    */
   async column(ctx: Context, stageId: string, filter: PipelineBoardFilter | null, page: PageArgs): Promise<PipelineColumn> {
-    const stage = orNotFound(await ctx.loaders.stage.load(stageId), "Stage", stageId);
+    // A deleted stage is in no pipeline any more: no column either.
+    const found = await ctx.loaders.stage.load(stageId);
+    const stage = orNotFound(found?.deletedAt ? null : found, "Stage", stageId);
     let summary: Promise<ColumnSummary> | undefined;
     const summaryOf = () => (summary ??= summarize(ctx, [stage.id], filter).then((found) => found.get(stage.id) ?? NO_DEALS));
     const deals = await paginate(ctx.db, visibleDealsIn(ctx, [stage.id], filter), page, columnOrder(filter), DIRECTION, {
