@@ -1,6 +1,7 @@
 import { QueryRunner } from "typeorm";
 import { DealLifecycle1764028800000 } from "../src/core/db/migrations/1764028800000-deal-lifecycle";
 import { OrganizationStages1764633600000 } from "../src/core/db/migrations/1764633600000-organization-stages";
+import { DealListCoveringIndex1764720000000 } from "../src/core/db/migrations/1764720000000-deal-list-covering-index";
 import { useTestService } from "./support/harness";
 
 /**
@@ -147,5 +148,38 @@ describe("the migrations that rewrite existing deals", () => {
           WHERE (s.pipeline || ':' || s.key) <> CASE d.kind WHEN 'referral' THEN 'referral:lead' ELSE 'sales:won' END`,
       );
       expect(mismatched).toBe(0);
+    }));
+  it("deal list index: down to the plain index and up again on existing deals, counting the same", () =>
+    rolledBack(async (runner) => {
+      const one = async (sql: string, values: unknown[] = []) => (await runner.query(sql, values))[0].id as string;
+      const org = await one(`INSERT INTO organization (name) VALUES ('Indexed') RETURNING id`);
+      const workspace = await one(`INSERT INTO workspace (organization_id, name) VALUES ($1, 'Main') RETURNING id`, [org]);
+      const owner = await one(`INSERT INTO person (organization_id, type, first_name, email) VALUES ($1, 'USER', 'Owner', 'o@example.com') RETURNING id`, [org]);
+      const lead = await one(`SELECT id FROM stage WHERE organization_id = $1 AND pipeline = 'referral' AND key = 'lead'`, [org]);
+      const contact = () => one(`INSERT INTO person (organization_id, type, first_name) VALUES ($1, 'CONTACT', 'Someone') RETURNING id`, [org]);
+      for (const archived of [false, true, false]) {
+        await runner.query(
+          `INSERT INTO pipeline_deal (organization_id, kind, name, stage_id, owner_id, workspace_id, seeker_id, provider_id, connector_id, archived_at, archived_by_id)
+           VALUES ($1, 'referral', 'Deal', $2, $3, $4, $5, $6, $3, $7, $8)`,
+          [org, lead, owner, workspace, await contact(), await contact(), archived ? new Date() : null, archived ? owner : null],
+        );
+      }
+      const indexes = async () =>
+        (await runner.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'pipeline_deal' AND indexname LIKE 'pipeline_deal_list%' ORDER BY 1`)).map(
+          (row: { indexname: string }) => row.indexname,
+        );
+      const count = async () =>
+        Number((await runner.query(`SELECT count(*) AS n FROM pipeline_deal WHERE organization_id = $1 AND kind = 'referral' AND archived_at IS NULL`, [org]))[0].n);
+      expect(await indexes()).toEqual(["pipeline_deal_list_idx"]);
+      const before = await count();
+      expect(before).toBe(2);
+      await new DealListCoveringIndex1764720000000().down(runner);
+      expect(await indexes()).toEqual(["pipeline_deal_list_created_idx"]);
+      expect(await count()).toBe(before);
+      await new DealListCoveringIndex1764720000000().up(runner);
+      expect(await indexes()).toEqual(["pipeline_deal_list_idx"]);
+      const [index] = await runner.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'pipeline_deal_list_idx'`);
+      expect(index.indexdef).toContain("(organization_id, kind, created_at, id) INCLUDE (visibility_mode, workspace_id, archived_at)");
+      expect(await count()).toBe(before);
     }));
 });

@@ -83,16 +83,18 @@ export function createLoaders(db: EntityManager, viewer: Viewer) {
 
   /**
    * Only deals the viewer may see: the others come back as null, exactly like missing ones. The
-   * same statement brings each deal's parties, owner, workspace, stage, product and site and primes
-   * their loaders, so a deal read by id costs one statement (and one per to-many field).
+   * same statement brings each deal's parties, owner, workspace, stage, product, site and
+   * facilitators and primes their loaders, so a deal read by id costs one statement (and one per
+   * other to-many field: history, shares).
    */
   const deal = new Loader<PipelineDeal | null>(async (ids) => {
     const qb = selectDealColumns(db.getRepository(PipelineDeal).createQueryBuilder("deal").where("deal.id = ANY(:ids)", { ids }));
     const found = await selectWithExtras(db, whereVisibleTo(qb, "deal", viewer), [
       { name: "related", sql: relatedSql(db.connection, ANY_DEAL_RELATIONS), type: "json" },
     ], { prepare: true });
-    primeRelated(loaders, db.connection, found.extras.related);
-    return inKeyOrder(ids, entitiesFromRaw<PipelineDeal>(qb, found.rows));
+    const deals = entitiesFromRaw<PipelineDeal>(qb, found.rows);
+    primeRelated(loaders, db.connection, found.extras.related, deals.map((deal) => deal.id));
+    return inKeyOrder(ids, deals);
   }, null);
 
   const workspace = byId(db, Workspace, organizationId);

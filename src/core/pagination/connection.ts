@@ -137,10 +137,11 @@ export interface PageOptions<T extends ObjectLiteral> {
   withCount?: boolean;
   /**
    * A JSON value computed once over the page's rows (the CTE `main`: raw column names such as
-   * `deal_stage_id`) in the page's own statement, and what to do with it: the rows a list's
-   * relations name, to prime their loaders with (see deal.relations.ts).
+   * `deal_stage_id`) in the page's own statement, and what to do with it and the ids of the
+   * page's nodes: the rows a list's relations name, to prime their loaders with (see
+   * deal.relations.ts).
    */
-  related?: { sql: string; use: (value: unknown) => void };
+  related?: { sql: string; use: (value: unknown, ids: string[]) => void };
   /**
    * Send the page's statement as a named prepared statement (see prepared.ts), when the list's
    * text is the same from request to request and a generic plan suits it.
@@ -184,6 +185,7 @@ export async function paginate<T extends ObjectLiteral>(
   }
   let rows: Array<Record<string, unknown>>;
   let total: number | undefined;
+  let relatedValue: unknown;
   if (withCount || related) {
     const extras: Extra[] = [];
     if (withCount) extras.push({ name: "total_count", sql: countQuery.getQuery(), type: "bigint" });
@@ -195,7 +197,7 @@ export async function paginate<T extends ObjectLiteral>(
     });
     rows = found.rows;
     if (withCount) total = Number(found.extras.total_count);
-    related?.use(found.extras.related);
+    relatedValue = found.extras.related;
   } else {
     rows = prepare ? await queryPrepared(db, ...page.getQueryAndParameters()) : await page.getRawMany();
   }
@@ -204,6 +206,7 @@ export async function paginate<T extends ObjectLiteral>(
     eachRow?.(node, row);
     return { node, cursor: encodeCursor(sort, row.cursor_value as string, node.id) };
   });
+  related?.use(relatedValue, edges.map((edge) => edge.node.id));
   return {
     edges,
     pageInfo: {

@@ -41,7 +41,7 @@ export const referralService = {
       withCount,
       // A search's trigram LIKE is planned for its words each time; any other list keeps its plan.
       prepare: searchRelevance(filter) === null,
-      related: { sql: relatedSql(db.connection, REFERRAL_RELATIONS), use: (related) => primeRelated(loaders, db.connection, related) },
+      related: { sql: relatedSql(db.connection, REFERRAL_RELATIONS), use: (related, ids) => primeRelated(loaders, db.connection, related, ids) },
     });
   },
 };

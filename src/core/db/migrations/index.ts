@@ -9,6 +9,7 @@ import { EventRetention1764374400000 } from "./1764374400000-event-retention";
 import { OrganizationAdmin1764460800000 } from "./1764460800000-organization-admin";
 import { AuthChangeNotifications1764547200000 } from "./1764547200000-auth-change-notifications";
 import { OrganizationStages1764633600000 } from "./1764633600000-organization-stages";
+import { DealListCoveringIndex1764720000000 } from "./1764720000000-deal-list-covering-index";
 
 /** In order. Listed, not globbed, so the same list works from TypeScript and from dist/. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   OrganizationAdmin1764460800000,
   AuthChangeNotifications1764547200000,
   OrganizationStages1764633600000,
+  DealListCoveringIndex1764720000000,
 ];
