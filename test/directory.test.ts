@@ -263,13 +263,13 @@ describe("the directory: companies, people, products, sites, stages", () => {
       const fifty = await service.http(PEOPLE, { first: 50 }, as(tenant));
       expect(dataOf(fifty).people.edges).toHaveLength(50);
       expect(dataOf(fifty).people.edges.filter((e: any) => e.node.referredBy?.company).length).toBeGreaterThan(10);
-      // API key; the page with its totalCount and employers; referral sources (with their employers).
-      expect(fifty.sql).toBe(AUTH_LOOKUP_STATEMENTS + 2);
+      // The page with its totalCount, employers, and referral sources with their employers.
+      expect(fifty.sql).toBe(AUTH_LOOKUP_STATEMENTS + 1);
       expect(five.sql).toBe(fifty.sql);
 
       const viaExecute = await service.exec(PEOPLE, { first: 50 }, tenant.viewer);
       expect(dataOf(viaExecute).people.edges).toHaveLength(50);
-      expect(viaExecute.sql).toBe(2); // no API key lookup
+      expect(viaExecute.sql).toBe(1);
     });
   });
 

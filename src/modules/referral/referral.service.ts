@@ -1,7 +1,8 @@
 import { Context } from "../../core/context/context";
+import { primeRelated, relatedSql } from "../../core/loaders/related";
 import { OrderDirection, Page, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
 import { searchRelevance, whereDealListFilter } from "../deal/deal.filters";
-import { primeRelated, REFERRAL_RELATIONS, relatedSql, selectDealColumns } from "../deal/deal.relations";
+import { REFERRAL_RELATIONS, selectDealColumns } from "../deal/deal.relations";
 import { whereVisibleTo } from "../deal/visibility";
 import { ReferralOpportunity } from "./referral-opportunity.entity";
 import { ReferralOpportunityFilter, ReferralOpportunityOrder, ReferralOpportunityOrderField } from "./referral.inputs";
@@ -41,7 +42,7 @@ export const referralService = {
       withCount,
       // A search's trigram LIKE is planned for its words each time; any other list keeps its plan.
       prepare: searchRelevance(filter) === null,
-      related: { sql: relatedSql(db.connection, REFERRAL_RELATIONS), use: (related, ids) => primeRelated(loaders, db.connection, related, ids) },
+      related: { sql: relatedSql(db.connection, REFERRAL_RELATIONS, "deal"), use: (related, ids) => primeRelated(loaders, db.connection, related, ids) },
     });
   },
 };
