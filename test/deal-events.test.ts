@@ -85,7 +85,7 @@ describe("deal events in the outbox", () => {
     });
     expect(new Date(created.occurredAt).getTime()).toBeGreaterThan(0);
     expect(announced).toEqual([
-      { id: created.id, organizationId: me.organizationId, dealId: deal.id, kind: "deal.created", position: expect.any(Number) },
+      { id: created.id, organizationId: me.organizationId, dealId: deal.id, kind: "deal.created", position: expect.any(Number), deliveries: 0 },
     ]);
   });
 
@@ -97,6 +97,24 @@ describe("deal events in the outbox", () => {
     expect(events[1].data.changedFields).toEqual(["expectedValue", "name"]);
     expect(events[1].data.deal).toMatchObject({ name: "Renamed", expectedValue: 3, version: 2, updatedAt: updated.updatedAt });
     expect(announced.map((e) => e.kind)).toEqual(["deal.created", "deal.updated"]);
+  });
+
+  it("announces how many webhook deliveries each event queued (the worker wakes only for those)", async () => {
+    const [endpoint] = await service.db.query(
+      `INSERT INTO webhook_endpoint (organization_id, url, events, secret) VALUES ($1, 'https://hooks.example/updates', '{deal.updated}', 's') RETURNING id`,
+      [me.organizationId],
+    );
+    try {
+      const deal = await referral();
+      await call(UPDATE_REFERRAL, { id: deal.id, input: { name: "Renamed for the hook" } });
+      expect(announced.map((e) => [e.kind, e.deliveries])).toEqual([
+        ["deal.created", 0],
+        ["deal.updated", 1],
+      ]);
+    } finally {
+      await service.db.query(`DELETE FROM webhook_delivery WHERE endpoint_id = $1`, [endpoint.id]);
+      await service.db.query(`DELETE FROM webhook_endpoint WHERE id = $1`, [endpoint.id]);
+    }
   });
 
   it("records one deal.created for a create retried with its idempotency key", async () => {

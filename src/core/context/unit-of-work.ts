@@ -61,7 +61,7 @@ export function recordWrite(tx: Context, events: RecordedEvent[] | null | undefi
   if (unit.atomicity === "statement" && unit.writes > 1) {
     throw new Error("A unit of work without a transaction writes in one statement; this is its second write.");
   }
-  for (const { id, organizationId, dealId, kind, position } of events ?? []) {
-    unit.events.push({ id, organizationId, dealId, kind, position: Number(position) });
+  for (const { id, organizationId, dealId, kind, position, deliveries } of events ?? []) {
+    unit.events.push({ id, organizationId, dealId, kind, position: Number(position), deliveries: Number(deliveries) });
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { DataSource, EntityManager, QueryFailedError } from "typeorm";
+import { DataSource, EntityManager, ObjectLiteral, QueryFailedError, SelectQueryBuilder } from "typeorm";
 import { BroadcasterResult } from "typeorm/subscriber/BroadcasterResult";
 
 /** Most statements one connection keeps prepared: each holds a plan in its PostgreSQL backend. */
@@ -61,4 +61,9 @@ export async function queryPrepared(db: EntityManager, sql: string, parameters: 
   } finally {
     if (!db.queryRunner) await runner.release();
   }
+}
+
+/** `qb.getRawMany()` as a named prepared statement (see queryPrepared), on the connection `db` uses. */
+export function getRawPrepared(db: EntityManager, qb: SelectQueryBuilder<ObjectLiteral>): Promise<Array<Record<string, unknown>>> {
+  return queryPrepared(db, ...qb.getQueryAndParameters());
 }

@@ -12,6 +12,8 @@ export interface RecordedEvent {
   kind: string;
   /** The event's place in commit order (deal_event.position). */
   position: number;
+  /** How many webhook deliveries the write queued for it. */
+  deliveries: number;
 }
 
 type Listener = (events: RecordedEvent[]) => void;

@@ -12,6 +12,7 @@ import { Workspace } from "../workspace/workspace.entity";
 import { Facilitator, byFacilitatorOrder } from "./facilitator.entity";
 import { PipelineDeal } from "./pipeline-deal.entity";
 import { whereVisibleTo } from "./visibility";
+import { getRawPrepared } from "../../core/db/prepared";
 
 /**
  * The deal writes. Each is ONE statement (a data-modifying CTE, atomic without a transaction)
@@ -103,7 +104,7 @@ export async function readVisibleDeal(
       targetStage,
     });
   also?.(qb);
-  const rows = await whereVisibleTo(qb, "deal", tx.viewer).getRawMany();
+  const rows = await getRawPrepared(tx.db, whereVisibleTo(qb, "deal", tx.viewer));
   if (rows.length === 0) return null;
   const [row] = rows;
   const deal = entityFromRaw<PipelineDeal>(qb, row)!;

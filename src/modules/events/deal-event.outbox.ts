@@ -43,12 +43,14 @@ export function recordEventsSql(events: PlannedEvent[], actor: string, param: (v
       FROM event
       JOIN webhook_endpoint endpoint
         ON endpoint.organization_id = event.organization_id AND endpoint.enabled AND event.kind = ANY(endpoint.events)
+    RETURNING event_id
   )`;
 }
 
-/** The column of the write's main SELECT that lists the events recorded (for recordWrite). */
+/** The column of the write's main SELECT that lists the events recorded, each with the deliveries it queued (for recordWrite). */
 export const RECORDED_EVENTS = `(SELECT json_agg(json_build_object('id', id, 'organizationId', organization_id, 'dealId', deal_id,
-    'kind', kind, 'position', position, 'notified', notified) ORDER BY position) FROM event) AS recorded_events`;
+    'kind', kind, 'position', position, 'notified', notified,
+    'deliveries', (SELECT count(*) FROM delivery WHERE delivery.event_id = event.id)) ORDER BY position) FROM event) AS recorded_events`;
 
 /**
  * GraphQL names of changed deal columns: the amount is expectedValue on a referral and

@@ -20,6 +20,7 @@ import { Workspace } from "../workspace/workspace.entity";
 import { Opportunity } from "./opportunity.entity";
 import { CreateOpportunityInput, MAX_SOLUTION_FAMILIES, UpdateOpportunityInput } from "./opportunity.inputs";
 import { distinctNames, outcomeAfterMove, outcomeProblems } from "./opportunity.rules";
+import { getRawPrepared } from "../../core/db/prepared";
 
 const blankToNull = (value: string | null | undefined) => (value?.trim() ? value : null);
 /** The amount as the exact decimal text the column stores (validated by IsMoneyAmount already). */
@@ -212,7 +213,7 @@ async function loadReferences(tx: Context, ids: ReferenceIds): Promise<Reference
     .createQueryBuilder("organization")
     .where("organization.id = :organizationId", { organizationId: tx.viewer.organizationId });
   const references = joinReferences(tx, qb, "organization.id", ids);
-  const [row] = await qb.getRawMany();
+  const [row] = await getRawPrepared(tx.db, qb);
   return references(row);
 }
 

@@ -19,6 +19,7 @@ import { Organization } from "../organization/organization.entity";
 import { ReferralOpportunity } from "./referral-opportunity.entity";
 import { CreateReferralOpportunityInput, UpdateReferralOpportunityInput } from "./referral.inputs";
 import { defaultName, Parties, Party, planFacilitators } from "./referral.rules";
+import { getRawPrepared } from "../../core/db/prepared";
 
 /** Ids arrive in any case; PostgreSQL answers in lower case, and comparisons happen in JavaScript too. */
 const normalId = (id: string | null | undefined) => id?.toLowerCase() ?? null;
@@ -265,7 +266,7 @@ async function loadCreateReferences(tx: Context, partyIds: string[], productId: 
   }
   joinParties(qb, viewer.organizationId, "CAST(:partyIds AS uuid[])");
   qb.setParameter("partyIds", partyIds);
-  const rows = await qb.getRawMany();
+  const rows = await getRawPrepared(tx.db, qb);
   const [row] = rows;
   const stage = entityFromRaw<Stage>(qb, row, "stage");
   const workspace = entityFromRaw<Workspace>(qb, row, "workspace");

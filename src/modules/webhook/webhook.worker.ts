@@ -75,7 +75,7 @@ export interface WebhookWorker {
  * is only claimed when no earlier event of the same deal is still pending for the same
  * endpoint, so each endpoint gets a deal's events in commit order.
  *
- * It looks for work every `pollMs`, and at once when this process commits events.
+ * It looks for work every `pollMs`, and at once when this process commits events that queued deliveries.
  */
 export function startWebhookWorker(db: DataSource, config: WebhookConfig): WebhookWorker {
   let running = true;
@@ -83,7 +83,9 @@ export function startWebhookWorker(db: DataSource, config: WebhookConfig): Webho
   // Events committed while the worker is busy: it looks again at once instead of sleeping.
   let committedMeanwhile = false;
   // Only resolves a promise the loop awaits: the loop's statements stay outside the request that committed.
-  const unsubscribe = committedEvents.subscribe(() => {
+  // Only for events that queued deliveries: a write that queued none gives the worker nothing to claim.
+  const unsubscribe = committedEvents.subscribe((events) => {
+    if (!events.some((event) => event.deliveries > 0)) return;
     committedMeanwhile = true;
     wake?.();
   });
