@@ -106,7 +106,9 @@ describeOnServer("faults of the database server", () => {
       for (let round = 0; round < 15; round++) {
         await new Promise((resolve) => setTimeout(resolve, 40));
         const { rows } = await killer.query(
-          `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+          // Only this file's service's sessions: other test files run on the same database meanwhile.
+          `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`,
+          [service.applicationName],
         );
         kills += rows.filter((r: { killed: boolean }) => r.killed).length;
       }

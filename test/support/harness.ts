@@ -21,6 +21,9 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/** How many services this test process has started: each names its sessions apart. */
+let services = 0;
+
 /**
  * The service running in this test file's process, on the run's test database: a real HTTP
  * server (`http`) and the same Apollo server for `executeOperation` (`exec`).
@@ -36,14 +39,18 @@ export function useTestService({ webhooks = {}, ...overrides }: Omit<Partial<Con
     stop: () => Promise<void>;
     /** Every log line the service wrote, parsed, oldest first. */
     logs: Array<Record<string, any>>;
+    /** Its pool's sessions' application_name: this test file's own (files run side by side on one database). */
+    applicationName: string;
   };
   service.logs = [];
+  service.applicationName = `dealgraph-test-${process.pid}-${++services}`;
 
   beforeAll(async () => {
     service.db = createDataSource({
       url: process.env.DEALGRAPH_TEST_DATABASE_URL!,
       poolMax: process.env.DEALGRAPH_TEST_EMBEDDED === "true" ? 1 : 4,
       timeouts: overrides.databaseTimeouts,
+      applicationName: service.applicationName,
     });
     await service.db.initialize();
     const config = loadConfig({});

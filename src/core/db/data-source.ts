@@ -41,10 +41,19 @@ export interface DataSourceSettings {
   /** Print TypeORM's schema and migration messages (for its CLI). */
   verbose?: boolean;
   timeouts?: DatabaseTimeouts;
+  /** The sessions' application_name, by which pg_stat_activity tells them apart. */
+  applicationName?: string;
 }
 
 /** The one way a DataSource is made: the service, the CLI, the tests and ormconfig.ts all call this. */
-export function createDataSource({ url, poolMax, logQueries = false, verbose = false, timeouts = DEFAULT_DATABASE_TIMEOUTS }: DataSourceSettings): DataSource {
+export function createDataSource({
+  url,
+  poolMax,
+  logQueries = false,
+  verbose = false,
+  timeouts = DEFAULT_DATABASE_TIMEOUTS,
+  applicationName = "dealgraph",
+}: DataSourceSettings): DataSource {
   // A pooled connection hears a NOTIFY only where its session LISTENs: on the embedded database,
   // whose one session every connection shares (notifications.ts).
   const heard = new EventEmitter();
@@ -57,6 +66,7 @@ export function createDataSource({ url, poolMax, logQueries = false, verbose = f
   const dataSource = new DataSource({
     type: "postgres",
     url,
+    applicationName,
     entities,
     migrations,
     migrationsTableName: "typeorm_migrations",
