@@ -1,6 +1,6 @@
 import "reflect-metadata";
-import { GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
-import { buildSchema, PubSub } from "type-graphql";
+import { GraphQLFieldResolver, GraphQLSchema, isObjectType, lexicographicSortSchema, printSchema } from "graphql";
+import { buildSchema, getMetadataStorage, PubSub } from "type-graphql";
 import { possibleTypesOf } from "./core/graphql/possible-types";
 import { validateArgs } from "./core/graphql/validate-args";
 import { DealShareResolver } from "./modules/deal/deal-share.resolver";
@@ -57,6 +57,44 @@ const NO_TOPICS: PubSub = {
 export function getSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({ resolvers, validateFn: validateArgs, pubSub: NO_TOPICS }).then(describeRootTypes);
   return built;
+}
+
+/**
+ * The resolvers type-graphql gives fields that are plain properties: a @Field on a property (not a
+ * getter or method), of the same name in the schema, with no @FieldResolver, middleware or
+ * @Authorized. Such a resolver returns `source[fieldName]` and nothing else (there are no global
+ * middlewares nor auth checker in `getSchema`), so the JIT executor reads the property instead of
+ * calling it (see jit-executor.ts). A subclass's inherited field shares its parent's resolver.
+ */
+export function plainPropertyResolvers(schema: GraphQLSchema): Set<GraphQLFieldResolver<unknown, unknown>> {
+  const storage = getMetadataStorage();
+  type ObjectClass = (typeof storage.objectTypes)[number];
+  type FieldMetadata = NonNullable<ObjectClass["fields"]>[number];
+  const classes = new Map(storage.objectTypes.map((objectType) => [objectType.target, objectType]));
+  // A class's fields as type-graphql lays them out: its parent class's, its interfaces', then its own; the last of a name wins.
+  const fieldsOf = (objectType: ObjectClass): Map<string, FieldMetadata> => {
+    const parent = classes.get(Object.getPrototypeOf(objectType.target));
+    const interfaceFields = storage.interfaceTypes.filter((i) => objectType.interfaceClasses?.includes(i.target)).flatMap((i) => i.fields ?? []);
+    const fields = parent ? fieldsOf(parent) : new Map<string, FieldMetadata>();
+    for (const field of [...interfaceFields, ...(objectType.fields ?? [])]) fields.set(field.schemaName, field);
+    return fields;
+  };
+  const resolvers = new Set<GraphQLFieldResolver<unknown, unknown>>();
+  for (const objectType of storage.objectTypes) {
+    const type = schema.getType(objectType.name);
+    if (!isObjectType(type)) continue;
+    for (const field of fieldsOf(objectType).values()) {
+      const plain =
+        field.name === field.schemaName &&
+        !field.simple &&
+        (field.middlewares ?? []).length === 0 &&
+        field.roles === undefined &&
+        !storage.fieldResolvers.some((r) => r.methodName === field.name && r.getObjectType?.() === field.target);
+      const resolve = type.getFields()[field.schemaName]?.resolve;
+      if (plain && resolve) resolvers.add(resolve);
+    }
+  }
+  return resolvers;
 }
 
 /** TypeGraphQL builds the root types itself and takes no description for them. */
