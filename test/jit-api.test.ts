@@ -1,5 +1,5 @@
 import { ApolloServer } from "@apollo/server";
-import { getIntrospectionQuery } from "graphql";
+import { getIntrospectionQuery, getOperationAST, parse } from "graphql";
 import { workloads } from "../bench/workloads";
 import { createApolloServer, jitExecutorOf } from "../src/app";
 import { DEFAULT_OPERATION_LIMITS } from "../src/config";
@@ -75,6 +75,8 @@ describe("the JIT executor behind the API", () => {
         solutionFamilies: i ? ["hvac", "controls"] : [],
       });
     }
+    // Each service resolves the key once (then keeps it): from here on neither sends a statement for it.
+    for (const target of [service, plain]) dataOf(await target.http(`{ me { id } }`, {}, { key: tenant.apiKey }));
     const config = { exposeErrors: false, operationLimits: DEFAULT_OPERATION_LIMITS };
     compiling = await createApolloServer({ ...config, graphqlJit: true }, { jit: { compileAt: 1 } });
     graphqlJs = await createApolloServer({ ...config, graphqlJit: false });
@@ -91,19 +93,20 @@ describe("the JIT executor behind the API", () => {
   const jit = () => jitExecutorOf(service.apollo)!;
 
   /**
-   * Sends the request over HTTP to both services and expects the same status and body, and no
-   * more SQL statements; on the JIT service until it is answered `via` the compiled query or the
-   * expected fallback (an operation's first execution runs on graphql-js, its second compiled).
-   * The statements may be fewer: a compiled query can load through the request's loaders in fewer
-   * batches when several fields use one loader (the same rows, fetched together).
+   * Sends the request over HTTP to both services and expects the same status and body, and the
+   * same number of SQL statements; on the JIT service until it is answered `via` the compiled
+   * query or the expected fallback (an operation's first execution runs on graphql-js, its second
+   * compiled). Statements are compared for operations of one root field only: sibling root fields
+   * that load through one loader batch their loads as their own statements happen to return, on
+   * either executor, so their count varies from one request to the next.
    */
   async function sameOverHttp(query: string, variables: Record<string, unknown>, via: "compiled" | FallbackReason, key = tenant.apiKey) {
     const expected = await plain.http(query, variables, { key });
+    const countable = getOperationAST(parse(query))?.selectionSet.selections.length === 1;
     for (let i = 0; i < 2; i++) {
       const before = structuredClone(jit().stats);
       const run = await service.http(query, variables, { key });
-      expect({ ...run, sql: 0 }).toEqual({ ...expected, sql: 0 });
-      expect(run.sql).toBeLessThanOrEqual(expected.sql);
+      expect({ ...run, sql: countable ? run.sql : 0 }).toEqual({ ...expected, sql: countable ? expected.sql : 0 });
       const compiled = jit().stats.compiledExecutions > before.compiledExecutions;
       if (via === "compiled" && compiled) return expected;
       if (via !== "compiled") {
@@ -168,11 +171,13 @@ describe("the JIT executor behind the API", () => {
             } } }
           }
         }
-        deal: pipelineDeal(id: "${referralIds[0]}") { __typename id stage { key } ... on ReferralOpportunity { connector { id } } }
       }`;
     const board = await sameOverHttp(query, { per: 10 }, "compiled");
-    expect(board.body.data.deal).toMatchObject({ __typename: "ReferralOpportunity", stage: { key: "introduced" } });
+    expect(board.body.data.pipelineBoard.columns.find((c: any) => c.stage.key === "introduced").deals.edges[0].node.stageHistory).toHaveLength(2);
     await sameExecuted(query, { per: 2 }, "compiled");
+    const deal = `query ($id: ID!) { pipelineDeal(id: $id) { __typename id stage { key } ... on ReferralOpportunity { connector { id } } ... on Opportunity { customer { id } } } }`;
+    const answer = await sameOverHttp(deal, { id: referralIds[0] }, "compiled");
+    expect(answer.body.data.pipelineDeal).toMatchObject({ __typename: "ReferralOpportunity", stage: { key: "introduced" } });
   });
 
   it("fragments, aliases, variables with defaults and @skip/@include on fields; on fragments, graphql-js", async () => {
