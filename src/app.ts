@@ -10,13 +10,14 @@ import { withoutPreparedStatements } from "./core/db/prepared";
 import { createErrorFormatter } from "./core/errors/format-error";
 import { retryableStatusPlugin } from "./core/errors/http-status-plugin";
 import { inputHygienePlugin } from "./core/graphql/input-hygiene";
+import { JitExecutor, JitExecutorOptions } from "./core/graphql/jit-executor";
 import { operationLimitRules, operationLimitsPlugin } from "./core/graphql/operation-limits";
 import { CorsPolicy } from "./core/http/cors";
 import { Lifecycle } from "./core/http/health";
 import { createRestRouter } from "./core/http/rest";
 import { RunningHttpServer, startHttpServer } from "./core/http/server";
 import { createLogger, Logger, setBackgroundLogger, silentLogger } from "./core/observability/logger";
-import { createMetrics, Metrics } from "./core/observability/metrics";
+import { countJitExecutions, createMetrics, Metrics } from "./core/observability/metrics";
 import { RequestObserver } from "./core/observability/request-observer";
 import { idempotency } from "./modules/deal/deal-creation";
 import { referralOpenApi } from "./modules/referral/referral.openapi";
@@ -35,15 +36,31 @@ import { getSchema } from "./schema";
 export interface ApolloOptions {
   logger?: Logger;
   plugins?: ApolloServerPlugin<Context>[];
+  /** The JIT executor's cache settings (with `graphqlJit`); its defaults otherwise. */
+  jit?: JitExecutorOptions;
 }
 
-/** The GraphQL server, without HTTP: what the HTTP front and `executeOperation` tests share. */
+const jitExecutors = new WeakMap<ApolloServer<Context>, JitExecutor>();
+
+/** The JIT executor that runs an Apollo server's operations; undefined when graphql-js runs them (GRAPHQL_JIT=false). */
+export function jitExecutorOf(apollo: ApolloServer<Context>): JitExecutor | undefined {
+  return jitExecutors.get(apollo);
+}
+
+/**
+ * The GraphQL server, without HTTP: what the HTTP front and `executeOperation` tests share.
+ * With `graphqlJit` (GRAPHQL_JIT, on by default) Apollo still parses, validates and runs every
+ * plugin hook, and hands execution to the JIT executor (jit-executor.ts) as its "gateway", which
+ * Apollo supports for exactly that: a schema and an executor of one's own.
+ */
 export async function createApolloServer(
-  { exposeErrors, operationLimits }: Pick<Config, "exposeErrors" | "operationLimits">,
-  { logger = silentLogger, plugins = [] }: ApolloOptions = {},
+  { exposeErrors, operationLimits, graphqlJit }: Pick<Config, "exposeErrors" | "operationLimits" | "graphqlJit">,
+  { logger = silentLogger, plugins = [], jit: jitOptions }: ApolloOptions = {},
 ): Promise<ApolloServer<Context>> {
+  const schema = await getSchema();
+  const jit = graphqlJit ? new JitExecutor(schema, jitOptions) : undefined;
   const apollo = new ApolloServer<Context>({
-    schema: await getSchema(),
+    ...(jit ? { gateway: jit.gateway() } : { schema }),
     formatError: createErrorFormatter({ exposeErrors }),
     // Limits on an operation's size are checked before it runs (operation-limits.ts).
     parseOptions: { maxTokens: operationLimits.maxTokens },
@@ -66,6 +83,7 @@ export async function createApolloServer(
     ],
   });
   await apollo.start();
+  if (jit) jitExecutors.set(apollo, jit);
   return apollo;
 }
 
@@ -102,6 +120,8 @@ export async function startApp(config: Config, db: DataSource, options: AppOptio
   const metrics = createMetrics(db);
   const observer = new RequestObserver(logger, metrics);
   const apollo = await createApolloServer(config, { logger, plugins: [observer.plugin()] });
+  const jit = jitExecutorOf(apollo);
+  if (jit) countJitExecutions(metrics, jit);
   const embedded = options.embedded ?? false;
   // One LISTEN connection for the service: deal events (on a server; the embedded database
   // announces them in process) and changes to what API keys resolve to.

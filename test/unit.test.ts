@@ -88,6 +88,13 @@ describe("configuration", () => {
     expect(() => loadConfig({ LOG_SQL: "on" })).toThrow("LOG_SQL must be true or false");
   });
 
+  it("runs queries with the JIT executor unless GRAPHQL_JIT=false", () => {
+    expect(loadConfig({}).graphqlJit).toBe(true);
+    expect(loadConfig({ NODE_ENV: "production" }).graphqlJit).toBe(true);
+    expect(loadConfig({ GRAPHQL_JIT: "false" }).graphqlJit).toBe(false);
+    expect(() => loadConfig({ GRAPHQL_JIT: "fast" })).toThrow("GRAPHQL_JIT must be true or false");
+  });
+
   it("seeds the demo only on the embedded database outside production, unless told so explicitly", () => {
     expect(loadConfig({}).seedDemo).toBe(true);
     expect(loadConfig({ DATABASE_URL: "postgres://db/x" }).seedDemo).toBe(false);

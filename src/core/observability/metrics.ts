@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { DataSource } from "typeorm";
+import type { JitExecutor } from "../graphql/jit-executor";
 
 /** The outcome label of a request: ok, or the kind of failure that a dashboard separates. */
 export type Outcome = "ok" | "client_error" | "server_error";
@@ -61,6 +62,25 @@ export function createMetrics(db: DataSource): Metrics {
   poolGauge("dealgraph_db_pool_requests_waiting", "Queries waiting for a connection from the pool.", (p) => p.waitingCount);
 
   return { registry, requestDuration, requestsInFlight, errors };
+}
+
+/**
+ * With the JIT executor: operations it ran, by how (`compiled`, or the reason graphql-js ran one:
+ * `cold` for an operation's first execution, `operation` for mutations, …; see jit-executor.ts),
+ * read from its counts when scraped.
+ */
+export function countJitExecutions({ registry }: Metrics, jit: JitExecutor): void {
+  new Counter({
+    name: "dealgraph_graphql_jit_executions_total",
+    help: "GraphQL operations executed with the JIT executor on: compiled, or run on graphql-js (by reason).",
+    labelNames: ["path"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ path: "compiled" }, jit.stats.compiledExecutions);
+      for (const [reason, count] of Object.entries(jit.stats.fallbacks)) this.inc({ path: reason }, count);
+    },
+  });
 }
 
 /**
