@@ -29,7 +29,11 @@ import { dataOf, useTestService } from "./support/harness";
 
 const REFERRAL_ID = "00000000-0000-4000-8000-000000000000";
 
-describe("the JIT executor behind the API", () => {
+/** Two services side by side need two connections; the embedded database serves exactly one. */
+const embedded = process.env.DEALGRAPH_TEST_EMBEDDED === "true";
+if (embedded) console.log("jit-api.test.ts: the side-by-side services are skipped on the embedded database (run with TEST_DATABASE_URL for them)");
+
+(embedded ? describe.skip : describe)("the JIT executor behind the API (two services: needs a real PostgreSQL)", () => {
   const service = useTestService();
   const plain = useTestService({ graphqlJit: false });
   /** An Apollo server that compiles at an operation's first execution, and one on graphql-js, for executeOperation. */
