@@ -139,7 +139,7 @@ export interface PageOptions<T extends ObjectLiteral> {
    * A JSON value computed once over the page's rows (the CTE `main`: raw column names such as
    * `deal_stage_id`) in the page's own statement, and what to do with it and the ids of the
    * page's nodes: the rows a list's relations name, to prime their loaders with (see
-   * deal.relations.ts).
+   * core/loaders/related.ts).
    */
   related?: { sql: string; use: (value: unknown, ids: string[]) => void };
   /**
