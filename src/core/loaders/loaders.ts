@@ -3,7 +3,7 @@ import { Company } from "../../modules/company/company.entity";
 import { DealShare } from "../../modules/deal/deal-share.entity";
 import { ANY_DEAL_RELATIONS, selectDealColumns } from "../../modules/deal/deal.relations";
 import { DealStageChange } from "../../modules/deal/deal-stage-change.entity";
-import { byFacilitatorOrder, Facilitator } from "../../modules/deal/facilitator.entity";
+import { Facilitator } from "../../modules/deal/facilitator.entity";
 import { PipelineDeal } from "../../modules/deal/pipeline-deal.entity";
 import { whereVisibleTo } from "../../modules/deal/visibility";
 import { Organization } from "../../modules/organization/organization.entity";
@@ -18,7 +18,7 @@ import { Viewer } from "../auth/viewer";
 import { entitiesFromRaw, entityFromRaw } from "../db/hydrate";
 import { selectWithExtras } from "../db/with-extras";
 import { Loader } from "./loader";
-import { primeRelated, relatedSql } from "./related";
+import { facilitatorsOf, primeRelated, primeRelatedRows, relatedSql } from "./related";
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
@@ -49,37 +49,19 @@ export function createLoaders(db: EntityManager, viewer: Viewer) {
     if (employer) company.prime(employer.id, employer);
   }
 
-  /** A deal's facilitators come with the person and employer each refers to. */
+  /**
+   * A deal's facilitators come with the person and employer each refers to, read as a page reads
+   * them (related.ts): for deals not read through a page, such as the board's.
+   */
   const facilitatorsByDeal = new Loader<Facilitator[]>(async (dealIds) => {
-    const qb = db
-      .getRepository(Facilitator)
-      .createQueryBuilder("facilitator")
-      .leftJoinAndMapOne(
-        "facilitator.person",
-        Person,
-        "person",
-        "person.organization_id = facilitator.organization_id AND person.id = facilitator.person_id",
-      )
-      .leftJoinAndMapOne(
-        "facilitator.company",
-        Company,
-        "company",
-        "company.organization_id = facilitator.organization_id AND company.id = facilitator.company_id",
-      )
-      .where("facilitator.organization_id = :organizationId AND facilitator.deal_id = ANY(:dealIds)", {
-        organizationId,
-        dealIds,
-      });
-    const byDeal = new Map<string, Facilitator[]>();
-    for (const row of await qb.getRawMany()) {
-      const facilitator = entityFromRaw<Facilitator>(qb, row)!;
-      const who = entityFromRaw<Person>(qb, row, "person");
-      const employer = entityFromRaw<Company>(qb, row, "company");
-      if (who) person.prime(who.id, who);
-      if (employer) company.prime(employer.id, employer);
-      byDeal.set(facilitator.dealId, [...(byDeal.get(facilitator.dealId) ?? []), facilitator]);
-    }
-    return dealIds.map((id) => (byDeal.get(id) ?? []).sort(byFacilitatorOrder));
+    const [{ related }] = await db.query(
+      `WITH main AS (SELECT $1::uuid AS deal_organization_id, id AS deal_id FROM unnest($2::uuid[]) AS id)
+       SELECT ${relatedSql(db.connection, { facilitators: true }, "deal")} AS related`,
+      [organizationId, dealIds],
+    );
+    primeRelatedRows(loaders, db.connection, related);
+    const byDeal = facilitatorsOf(db.connection, related, dealIds)!;
+    return dealIds.map((id) => byDeal.get(id)!);
   }, []);
 
   /**

@@ -104,21 +104,37 @@ export function relatedSql(connection: DataSource, relations: Relations, alias: 
  * `ids` (the rows read) gets its list, an empty one included.
  */
 export function primeRelated(loaders: Pick<Loaders, Primed | "facilitatorsByDeal">, connection: DataSource, related: unknown, ids: string[]): void {
-  const { facilitator: facilitators, ...rest } = (related ?? {}) as Record<Primed | "facilitator", unknown[][] | null>;
-  for (const [name, rows] of Object.entries(rest)) {
+  primeRelatedRows(loaders, connection, related);
+  const facilitators = facilitatorsOf(connection, related, ids);
+  for (const [dealId, list] of facilitators ?? []) loaders.facilitatorsByDeal.prime(dealId, list);
+}
+
+/** Primes the loaders of the to-one rows (people, companies, …) of a `relatedSql` value. */
+export function primeRelatedRows(loaders: Pick<Loaders, Primed>, connection: DataSource, related: unknown): void {
+  const { facilitator: _facilitators, ...rows } = (related ?? {}) as Record<Primed | "facilitator", unknown[][] | null>;
+  for (const [name, values] of Object.entries(rows)) {
     const metadata = connection.getMetadata(ENTITIES[name as Primed]);
     const loader = loaders[name as Primed] as { prime(id: string, value: unknown): void };
-    for (const values of rows ?? []) {
-      const found = entityFromJsonArray<{ id: string }>(metadata, values);
+    for (const columns of values ?? []) {
+      const found = entityFromJsonArray<{ id: string }>(metadata, columns);
       loader.prime(found.id, found);
     }
   }
-  if (facilitators === undefined) return;
+}
+
+/**
+ * Each deal of `ids`'s facilitators in their order, from a `relatedSql` value read with
+ * facilitators (an empty list for a deal that has none); undefined when it was read without them.
+ */
+export function facilitatorsOf(connection: DataSource, related: unknown, ids: string[]): Map<string, Facilitator[]> | undefined {
+  const rows = ((related ?? {}) as { facilitator?: unknown[][] | null }).facilitator;
+  if (rows === undefined) return undefined;
   const metadata = connection.getMetadata(Facilitator);
   const byDeal = new Map<string, Facilitator[]>(ids.map((id) => [id, []]));
-  for (const values of facilitators ?? []) {
-    const found = entityFromJsonArray<Facilitator>(metadata, values);
+  for (const columns of rows ?? []) {
+    const found = entityFromJsonArray<Facilitator>(metadata, columns);
     byDeal.get(found.dealId)?.push(found);
   }
-  for (const [dealId, list] of byDeal) loaders.facilitatorsByDeal.prime(dealId, list.sort(byFacilitatorOrder));
+  for (const list of byDeal.values()) list.sort(byFacilitatorOrder);
+  return byDeal;
 }
