@@ -8,6 +8,7 @@ import { migrations } from "./migrations";
 import { SnakeNamingStrategy } from "./naming";
 import { registerPoolNotifications } from "./notifications";
 import { CountingLogger } from "./sql-stats";
+import { columnTypes } from "./timestamps";
 
 /**
  * Settings of every database session. JIT compiling pays off for long analytical queries, not
@@ -79,7 +80,7 @@ export function createDataSource({
     logger: new CountingLogger(logQueries, verbose),
     // connectionTimeoutMillis bounds the wait for a pooled connection (the embedded database
     // has only one), so a request queued behind a stuck one fails retryably instead of hanging.
-    extra: { max: poolMax, options: sessionOptions(timeouts), connectionTimeoutMillis: timeouts.acquireMs, Client: PooledClient },
+    extra: { max: poolMax, options: sessionOptions(timeouts), connectionTimeoutMillis: timeouts.acquireMs, Client: PooledClient, types: columnTypes },
   });
   registerPoolNotifications(dataSource, heard);
   return dataSource;

@@ -1,5 +1,6 @@
 import { EntityMetadata, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { DriverUtils } from "typeorm/driver/DriverUtils";
+import { parseJsonTimestamp } from "./timestamps";
 
 /** How one entity is read from a raw row: its class, and each property's raw column. */
 interface Plan {
@@ -51,7 +52,7 @@ export function entityFromJson<T extends ObjectLiteral>(metadata: EntityMetadata
   for (const column of metadata.columns) {
     const value = entity[column.propertyName];
     if (typeof value === "string" && isTimestamp(column.type)) {
-      entity[column.propertyName] = new Date(value);
+      entity[column.propertyName] = parseJsonTimestamp(value);
     }
   }
   return entity as T;
@@ -75,7 +76,7 @@ export function entityFromJsonArray<T extends ObjectLiteral>(metadata: EntityMet
   const entity = Object.create(plan.prototype) as Record<string, unknown>;
   plan.columns.forEach(([property, timestamp], i) => {
     const value = values[i];
-    entity[property] = timestamp && typeof value === "string" ? new Date(value) : value;
+    entity[property] = timestamp && typeof value === "string" ? parseJsonTimestamp(value) : value;
   });
   return entity as T;
 }
