@@ -7,6 +7,7 @@ import { useTestService } from "./support/harness";
  * `new Date` read, to the millisecond, and leaves every other form to them. Seeded:
  * TIMESTAMP_SEED=<seed> replays a run.
  */
+
 /** The driver's own parser of timestamptz text (postgres-date). */
 const parseDate = types.getTypeParser(types.builtins.TIMESTAMPTZ, "text") as (text: string) => Date | number | null;
 
