@@ -65,7 +65,7 @@ export async function prepareBaseline(options: {
     ? {
         statements,
         async run(vars) {
-          const records = new RecordSet(catalog, await replay(pool, plan, vars));
+          const records = new RecordSet(catalog, await replay(pool, plan, vars), plan.template.statements.map((statement) => statement.text));
           return JSON.stringify({ data: { [operation.rootKey]: project(respond(records, vars), operation.selection) } });
         },
       }

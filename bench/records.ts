@@ -41,20 +41,27 @@ export interface DecodedRow {
 /**
  * The rows one request read, by table and id, whatever statement brought them: what a
  * hand-written resolver would keep in its maps. Each result column is traced to its table
- * through the field's table OID, so the SQL's aliases do not matter.
+ * through the field's table OID, so the SQL's aliases do not matter. A statement that brings
+ * its page's relations and count in its own last row (the service's selectWithExtras) gives
+ * them too: the count from its `total_count`, the related rows from its `related` JSON, whose
+ * arrays of columns are named by the statement's text (`texts`, one per result).
  */
 export class RecordSet {
   private readonly byTable = new Map<string, Map<string, Row>>();
   readonly statements: DecodedRow[][] = [];
   private readonly counts: number[] = [];
 
-  constructor(catalog: Catalog, results: QueryArrayResult[]) {
-    for (const result of results) {
+  constructor(catalog: Catalog, results: QueryArrayResult[], texts: string[] = []) {
+    results.forEach((result, index) => {
       if (isCount(result)) this.counts.push(Number(result.rows[0][0]));
-      const columns = result.fields.map((field) => ({
-        table: catalog.table(field.tableID),
-        column: catalog.column(field.tableID, field.columnID) ?? field.name,
-      }));
+      const aliases = aliasTables(texts[index] ?? "");
+      const columns = result.fields.map((field) => {
+        const table = catalog.table(field.tableID);
+        if (table) return { table, column: catalog.column(field.tableID, field.columnID) ?? field.name };
+        // Columns a UNION returns have no table of their own: TypeORM's `<alias>_<column>` names tell it.
+        const alias = [...aliases.keys()].find((name) => field.name.startsWith(`${name}_`));
+        return alias ? { table: aliases.get(alias)!, column: field.name.slice(alias.length + 1) } : { table: null, column: field.name };
+      });
       const decoded: DecodedRow[] = [];
       for (const values of result.rows) {
         const row: DecodedRow = { rows: new Map(), computed: {} };
@@ -74,16 +81,34 @@ export class RecordSet {
           target[column] = values[i];
         });
         for (const [table, target] of current) this.keep(table, target, row);
+        if (row.computed.extras_row === true) this.keepExtras(row.computed, texts[index] ?? "");
         decoded.push(row);
       }
       this.statements.push(decoded);
+    });
+  }
+
+  /** The count and the related rows of an extras row (see the class's comment). */
+  private keepExtras(computed: Row, text: string): void {
+    if (computed.total_count !== null && computed.total_count !== undefined) this.counts.push(Number(computed.total_count));
+    const related = (computed.related ?? {}) as Record<string, unknown[][] | null>;
+    const columnsOf = relatedColumns(text);
+    for (const [kind, rows] of Object.entries(related)) {
+      const columns = columnsOf.get(kind);
+      if (!columns) throw new Error(`the related JSON has ${kind} rows, but the statement's text does not name their columns`);
+      for (const values of rows ?? []) this.remember(RELATED_TABLES[kind] ?? kind, Object.fromEntries(columns.map((column, i) => [column, values[i]])));
     }
   }
 
   private keep(table: string, row: Row, decoded: DecodedRow): void {
+    if (typeof row.id !== "string") return;
+    if (!decoded.rows.has(table)) decoded.rows.set(table, row);
+    this.remember(table, row);
+  }
+
+  private remember(table: string, row: Row): void {
     const id = row.id;
     if (typeof id !== "string") return;
-    if (!decoded.rows.has(table)) decoded.rows.set(table, row);
     let rows = this.byTable.get(table);
     if (!rows) {
       rows = new Map();
@@ -114,6 +139,24 @@ export class RecordSet {
   count(): number | null {
     return this.counts[0] ?? null;
   }
+}
+
+/** The tables of the related JSON's kinds of rows whose name is not the kind's (core/loaders/related.ts). */
+const RELATED_TABLES: Record<string, string> = { facilitator: "pipeline_deal_facilitator" };
+
+/** The tables a statement's text reads under an alias (TypeORM's `FROM "pipeline_deal" "deal"`), by alias, longest first. */
+function aliasTables(text: string): Map<string, string> {
+  const found = [...text.matchAll(/(?:FROM|JOIN) "(\w+)" "(\w+)"/g)].map(([, table, alias]) => [alias, table] as const);
+  return new Map(found.sort(([a], [b]) => b.length - a.length));
+}
+
+/** Each kind of row of a statement's related JSON, with its columns in their order: `'person', (SELECT json_agg(json_build_array(r.organization_id, r.id, …))`. */
+function relatedColumns(text: string): Map<string, string[]> {
+  const kinds = new Map<string, string[]>();
+  for (const [, kind, columns] of text.matchAll(/'(\w+)', \(SELECT json_agg\(json_build_array\(([^)]*)\)\)/g)) {
+    kinds.set(kind, columns.split(",").map((column) => column.trim().replace(/^r\./, "")));
+  }
+  return kinds;
 }
 
 /** A count(…): one row of one computed, whole-number column. */

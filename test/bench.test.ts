@@ -3,8 +3,10 @@ import { compareVariables, loadCompareQueries, parseCompareQueries, resolveTempl
 import { Dataset } from "../bench/dataset";
 import { Measurement } from "../bench/measurement";
 import { CpuWindow, parseStatCpuTicks } from "../bench/process-cpu";
+import { Catalog, RecordSet } from "../bench/records";
 import { CompareRow, compareMarks, judgeTargets, mark, renderMarkdown, Report, ResultRow, rowMarks, statementBudget } from "../bench/report";
 import { workloads } from "../bench/workloads";
+import type { QueryArrayResult } from "pg";
 
 /** The bench's pure logic: no timings, no server. */
 
@@ -250,5 +252,55 @@ describe("PostGraphile's queries (bench/postgraphile/queries.json)", () => {
   it.each([...queries.keys()])("%s: every template names something in the workload's variables or the facts", (name) => {
     const workload = byName.get(name)!;
     for (let i = 0; i < 20; i++) expect(() => compareVariables(queries.get(name)!, workload.variables(i), facts, i)).not.toThrow();
+  });
+});
+
+describe("the baselines' record of a request's rows", () => {
+  // pipeline_deal (oid 1: organization_id, id, name) and person (oid 2: organization_id, id, first_name).
+  const catalog = new (Catalog as unknown as new (columns: Map<number, Map<number, string>>, tables: Map<number, string>) => Catalog)(
+    new Map([
+      [1, new Map([[1, "organization_id"], [2, "id"], [3, "name"]])],
+      [2, new Map([[1, "organization_id"], [2, "id"], [3, "first_name"]])],
+    ]),
+    new Map([
+      [1, "pipeline_deal"],
+      [2, "person"],
+    ]),
+  );
+  const field = (name: string, tableID = 0, columnID = 0) => ({ name, tableID, columnID, dataTypeID: 25, dataTypeSize: -1, dataTypeModifier: -1, format: "text" });
+  const result = (fields: ReturnType<typeof field>[], rows: unknown[][]) => ({ command: "SELECT", rowCount: rows.length, oid: 0, fields, rows }) as QueryArrayResult;
+
+  it("reads a plain statement's rows by their fields' tables, and a lone count(*) as the count", () => {
+    const page = result([field("deal_organization_id", 1, 1), field("deal_id", 1, 2), field("deal_name", 1, 3), field("cursor_value")], [["o", "d1", "First", "c1"]]);
+    const records = new RecordSet(catalog, [page, result([field("count")], [["7"]])]);
+    expect(records.get("pipeline_deal", "d1")).toEqual({ organization_id: "o", id: "d1", name: "First" });
+    expect(records.page("pipeline_deal")).toEqual([{ row: { organization_id: "o", id: "d1", name: "First" }, cursorValue: "c1" }]);
+    expect(records.count()).toBe(7);
+  });
+
+  it("reads a page whose count and related rows come in its last row, as the service's lists send them", () => {
+    // A UNION's columns have no table: their TypeORM names (`deal_…`) and the text's aliases tell it.
+    const text =
+      `WITH main AS MATERIALIZED (SELECT … FROM "pipeline_deal" "deal" …) SELECT main.*, NULL::bigint AS total_count, NULL::json AS related, false AS extras_row FROM main ` +
+      `UNION ALL SELECT main.*, (SELECT count(*) …)::bigint AS total_count, ((SELECT json_build_object('person', (SELECT json_agg(json_build_array(r.organization_id, r.id, r.first_name)) FROM related_person r))))::json AS related, true …`;
+    const fields = ["deal_organization_id", "deal_id", "deal_name", "cursor_value", "total_count", "related", "extras_row"].map((name) => field(name));
+    const rows = [
+      ["o", "d1", "First", "c1", null, null, false],
+      ["o", "d2", "Second", "c2", null, null, false],
+      [null, null, null, null, "42", { person: [["o", "p1", "Ada"]] }, true],
+    ];
+    const records = new RecordSet(catalog, [result(fields, rows)], [text]);
+    expect(records.page("pipeline_deal").map(({ row, cursorValue }) => [row.id, cursorValue])).toEqual([
+      ["d1", "c1"],
+      ["d2", "c2"],
+    ]);
+    expect(records.count()).toBe(42);
+    expect(records.get("person", "p1")).toEqual({ organization_id: "o", id: "p1", first_name: "Ada" });
+    expect(records.page("person")).toEqual([]);
+  });
+
+  it("refuses related rows whose columns the statement's text does not name", () => {
+    const fields = ["total_count", "related", "extras_row"].map((name) => field(name));
+    expect(() => new RecordSet(catalog, [result(fields, [[null, { person: [["o", "p1", "Ada"]] }, true]])], ["SELECT …"])).toThrow(/person rows/);
   });
 });
