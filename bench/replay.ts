@@ -218,24 +218,45 @@ function rewrite(value: unknown, ids: Map<string, string>, fresh: Set<string>): 
 /**
  * Learns ids from a statement's result: the template's rows and this run's rows describe the same
  * things (the same rows read again for other ids, or rows just written), so their ids pair up.
- * Rows are matched by a column of distinct, already paired ids when there is one, else by position.
+ * Rows are matched by a column of distinct ids when there is one: a row whose id is already
+ * paired goes with its partner's row, a row whose id comes back unchanged (the viewer, the
+ * organization) with itself, and the rest in order; without such a column, all in order. (The
+ * references a create reads come one row per person in no set order, so matching them by
+ * position alone paired the seeker of one request with the viewer of the other.)
  */
-function correlate(template: CapturedStatement, rows: unknown[][], ids: Map<string, string>): void {
+export function correlate(template: CapturedStatement, rows: unknown[][], ids: Map<string, string>): void {
   if (template.rows.length === 0 || rows.length === 0) return;
   const key = template.fields.findIndex(
-    (_, column) =>
-      template.rows.every((row) => isUuid(row[column]) && ids.has(row[column] as string)) &&
-      new Set(template.rows.map((row) => row[column])).size === template.rows.length,
+    (_, column) => template.rows.every((row) => isUuid(row[column])) && new Set(template.rows.map((row) => row[column])).size === template.rows.length,
   );
-  const partners = key >= 0 ? new Map(rows.map((row) => [row[key], row])) : null;
-  template.rows.forEach((templateRow, i) => {
-    const row = partners ? partners.get(ids.get(templateRow[key] as string)) : rows[i];
-    if (!row) return;
+  const pairs: Array<[unknown[], unknown[]]> = [];
+  const unmatched = new Set(rows);
+  const pending: unknown[][] = [];
+  if (key >= 0) {
+    const byKey = new Map(rows.map((row) => [row[key], row]));
+    for (const templateRow of template.rows) {
+      const id = templateRow[key] as string;
+      const partner = byKey.get(ids.get(id) ?? id);
+      if (partner && unmatched.has(partner)) {
+        pairs.push([templateRow, partner]);
+        unmatched.delete(partner);
+      } else {
+        pending.push(templateRow);
+      }
+    }
+  } else {
+    pending.push(...template.rows);
+  }
+  const rest = [...unmatched];
+  pending.forEach((templateRow, i) => {
+    if (rest[i]) pairs.push([templateRow, rest[i]]);
+  });
+  for (const [templateRow, row] of pairs) {
     templateRow.forEach((value, column) => {
       const other = row[column];
       if (isUuid(value) && isUuid(other) && !ids.has(value)) ids.set(value, other);
     });
-  });
+  }
 }
 
 /** Whether each statement's result holds an id that a later statement sends as a parameter. */

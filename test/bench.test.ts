@@ -4,6 +4,8 @@ import { Dataset } from "../bench/dataset";
 import { Measurement } from "../bench/measurement";
 import { CpuWindow, parseStatCpuTicks } from "../bench/process-cpu";
 import { Catalog, RecordSet } from "../bench/records";
+import { correlate } from "../bench/replay";
+import type { CapturedStatement } from "../bench/capture";
 import { CompareRow, compareMarks, judgeTargets, mark, renderMarkdown, Report, ResultRow, rowMarks, statementBudget } from "../bench/report";
 import { workloads } from "../bench/workloads";
 import type { QueryArrayResult } from "pg";
@@ -302,5 +304,43 @@ describe("the baselines' record of a request's rows", () => {
   it("refuses related rows whose columns the statement's text does not name", () => {
     const fields = ["total_count", "related", "extras_row"].map((name) => field(name));
     expect(() => new RecordSet(catalog, [result(fields, [[null, { person: [["o", "p1", "Ada"]] }, true]])], ["SELECT …"])).toThrow(/person rows/);
+  });
+});
+
+describe("the replay's pairing of ids from a statement's rows", () => {
+  const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+  const [viewer, seeker, provider, source, newSeeker, newProvider, newSource, employer, newEmployer] = [1, 2, 3, 4, 5, 6, 7, 8, 9].map(id);
+  const statement = (rows: unknown[][]) => ({ text: "", parameters: [], runner: 0, command: "SELECT", fields: [{ name: "id" }, { name: "company_id" }], rows }) as unknown as CapturedStatement;
+
+  it("pairs rows by their id: a paired one with its partner, an unchanged one (the viewer) with itself, the rest in order", () => {
+    // The people a create reads come one row each, in no set order.
+    const template = statement([
+      [viewer, null],
+      [seeker, employer],
+      [source, null],
+      [provider, null],
+    ]);
+    const rows = [
+      [newProvider, null],
+      [newSource, null],
+      [newSeeker, newEmployer],
+      [viewer, null],
+    ];
+    const ids = new Map([
+      [seeker, newSeeker],
+      [provider, newProvider],
+    ]);
+    correlate(template, rows, ids);
+    expect(ids.get(viewer)).toBe(viewer);
+    expect(ids.get(employer)).toBe(newEmployer);
+    expect(ids.get(source)).toBe(newSource);
+    expect(ids.get(seeker)).toBe(newSeeker);
+  });
+
+  it("pairs rows in order when no column holds a distinct id in every row", () => {
+    const template = statement([[null, employer]]);
+    const ids = new Map<string, string>();
+    correlate(template, [[null, newEmployer]], ids);
+    expect(ids.get(employer)).toBe(newEmployer);
   });
 });
