@@ -164,6 +164,26 @@ describe("a deal's life", () => {
       // key, used before, is cached).
       expect(result.sql).toBe(2);
     });
+
+    it("answers with every nested field in 3 statements: the read brings the deal's relations, the history its people", async () => {
+      const deal = await referral({ productId: (await createProduct(service.db, me.organizationId)).id });
+      const full = `${DEAL} description expectedValue currency workspace { id name } owner { id firstName company { name } }
+        product { id name company { name } }
+        seeker { id firstName company { id name } } provider { id lastName company { name } } connector { id email company { name } }
+        facilitators { id userId companyId role side user { id firstName company { name } } company { id name } }`;
+      const query = `mutation ($id: ID!, $input: UpdateReferralOpportunityInput!) { updateReferralOpportunity(id: $id, input: $input) { data { ${full} } } }`;
+      // The deal with its relations; the update; the stage history with its people and stages. A
+      // party changed: the read's checks join the people, so the deal comes on several rows.
+      const changed = await service.http(query, { id: deal.id, input: { seekerId: otherPersonId, name: "Read back" } }, { key: me.apiKey });
+      expect(changed.sql).toBe(3);
+      const unchanged = await service.http(query, { id: deal.id, input: { name: "Read back again" } }, { key: me.apiKey });
+      expect(unchanged.sql).toBe(3);
+      // The answers equal what a read of the deal by id gives afterwards, facilitators once each.
+      const read = dataOf(await service.http(`query ($id: ID!) { pipelineDeal(id: $id) { ... on ReferralOpportunity { ${full} } } }`, { id: deal.id }, { key: me.apiKey }));
+      expect(dataOf(unchanged).updateReferralOpportunity.data).toEqual(read.pipelineDeal);
+      expect(dataOf(changed).updateReferralOpportunity.data.facilitators).toEqual(read.pipelineDeal.facilitators);
+      expect(new Set(read.pipelineDeal.facilitators.map((f: { id: string }) => f.id)).size).toBe(read.pipelineDeal.facilitators.length);
+    });
   });
 
   describe("updateOpportunity", () => {
@@ -467,6 +487,26 @@ describe("a deal's life", () => {
       // The deal with its stage, its workspace and the target stage; the update with its history and
       // events (no BEGIN/COMMIT: one statement is atomic by itself; the key is cached).
       expect(moved.sql).toBe(2);
+    });
+
+    it("answers a move with its stage history and who made each change in 3 statements", async () => {
+      const deal = await referral();
+      const full = `${DEAL} seeker { id company { name } } facilitators { id user { id } }
+        stageHistory { fromStage { id key label } toStage { id key label } changedAt changedBy { id firstName lastName company { name } } }`;
+      const query = `mutation ($id: ID!, $stageId: ID!) { moveDeal(id: $id, stageId: $stageId) { data { ... on ReferralOpportunity { ${full} } } } }`;
+      // Moved by a colleague, so the history names someone the deal does not (their key used
+      // once before, so that it is cached, as for every budget).
+      await service.http("{ me { id } }", {}, { key: colleague.apiKey });
+      const moved = await service.http(query, { id: deal.id, stageId: stages["referral:meeting"] }, { key: colleague.apiKey });
+      // The deal with its relations; the update; the history with its people and stages.
+      expect(moved.sql).toBe(3);
+      const history = dataOf(moved).moveDeal.data.stageHistory;
+      expect(history.map((change: any) => [change.fromStage?.key ?? null, change.toStage.key, change.changedBy.id])).toEqual([
+        [null, "lead", me.userId],
+        ["lead", "meeting", colleague.userId],
+      ]);
+      const read = dataOf(await service.http(`query ($id: ID!) { pipelineDeal(id: $id) { ... on ReferralOpportunity { ${full} } } }`, { id: deal.id }, { key: me.apiKey }));
+      expect(dataOf(moved).moveDeal.data).toEqual(read.pipelineDeal);
     });
 
     it("filters lists on closed", async () => {

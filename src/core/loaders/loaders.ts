@@ -127,10 +127,19 @@ export function createLoaders(db: EntityManager, viewer: Viewer) {
       .where("change.organization_id = :organizationId AND change.deal_id = ANY(:dealIds)", { organizationId, dealIds })
       .orderBy("change.changed_at")
       .addOrderBy("change.id");
+    // Who made each change and the stages it names come in the same statement (with their
+    // employers), priming their loaders: the history as an answer shows them.
+    const found = await selectWithExtras(
+      db,
+      qb,
+      [{ name: "related", sql: relatedSql(db.connection, { person: ["changed_by_id"], stage: ["from_stage_id", "to_stage_id"] }, "change"), type: "json" }],
+      { order: "change.changed_at, change.id" },
+    );
+    primeRelatedRows(loaders, db.connection, found.extras.related);
     const byDeal = new Map<string, DealStageChange[]>();
-    for (const row of await qb.getRawMany()) {
+    for (const row of found.rows) {
       const change = entityFromRaw<DealStageChange>(qb, row)!;
-      change.secondsInFromStage = row.seconds_in_from_stage;
+      change.secondsInFromStage = row.seconds_in_from_stage as number | null;
       byDeal.set(change.dealId, [...(byDeal.get(change.dealId) ?? []), change]);
     }
     return dealIds.map((id) => byDeal.get(id) ?? []);

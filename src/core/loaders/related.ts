@@ -70,9 +70,10 @@ export function relatedSql(connection: DataSource, relations: Relations, alias: 
   const companyKeys = keysFrom(relations.company);
   if (relations.facilitators) {
     // OFFSET 0 keeps the subquery a probe of each deal's facilitators (its unique index leads
-    // with organization and deal).
+    // with organization and deal). Each deal once: a command's read may bring a deal on several
+    // rows (one per row a to-many check joined).
     ctes.push(
-      `related_facilitator AS MATERIALIZED (SELECT ${columns("facilitator")} FROM main CROSS JOIN LATERAL ` +
+      `related_facilitator AS MATERIALIZED (SELECT ${columns("facilitator")} FROM (SELECT DISTINCT ${alias}_organization_id, ${alias}_id FROM main) AS main CROSS JOIN LATERAL ` +
         `(SELECT * FROM ${table("facilitator")} r WHERE r.organization_id = main.${alias}_organization_id AND r.deal_id = main.${alias}_id OFFSET 0) AS r)`,
     );
     personKeys.push("SELECT organization_id, person_id FROM related_facilitator");

@@ -12,7 +12,9 @@ import { Workspace } from "../workspace/workspace.entity";
 import { Facilitator, byFacilitatorOrder } from "./facilitator.entity";
 import { PipelineDeal } from "./pipeline-deal.entity";
 import { whereVisibleTo } from "./visibility";
-import { getRawPrepared } from "../../core/db/prepared";
+import { selectWithExtras } from "../../core/db/with-extras";
+import { primeRelated, relatedSql } from "../../core/loaders/related";
+import { ANY_DEAL_RELATIONS } from "./deal.relations";
 
 /**
  * The deal writes. Each is ONE statement (a data-modifying CTE, atomic without a transaction)
@@ -104,7 +106,16 @@ export async function readVisibleDeal(
       targetStage,
     });
   also?.(qb);
-  const rows = await getRawPrepared(tx.db, whereVisibleTo(qb, "deal", tx.viewer));
+  // The deal's relations (its people with their employers, product, customer, site and
+  // facilitators) come in the same statement and prime the loaders, so that the command's answer
+  // reads none of them; what the write changes a reference to, the command's checks read (`also`).
+  const found = await selectWithExtras(
+    tx.db,
+    whereVisibleTo(qb, "deal", tx.viewer),
+    [{ name: "related", sql: relatedSql(tx.db.connection, ANY_DEAL_RELATIONS, "deal"), type: "json" }],
+    { prepare: true },
+  );
+  const rows = found.rows;
   if (rows.length === 0) return null;
   const [row] = rows;
   const deal = entityFromRaw<PipelineDeal>(qb, row)!;
@@ -114,6 +125,7 @@ export async function readVisibleDeal(
     stage: targetStage ? entityFromRaw<Stage>(qb, row, "target_stage") : null,
   };
   tx.loaders.deal.set(deal.id, deal);
+  primeRelated(tx.loaders, tx.db.connection, found.extras.related, [deal.id]);
   for (const known of [stage, target.stage]) if (known) tx.loaders.stage.prime(known.id, known);
   for (const known of [entityFromRaw<Workspace>(qb, row, "workspace"), target.workspace]) {
     if (known) tx.loaders.workspace.prime(known.id, known);
