@@ -61,8 +61,10 @@ const driverParser = types.getTypeParser(types.builtins.TIMESTAMPTZ, "text") as 
 /** A timestamptz column as the driver sends it. */
 export const parseTimestamptzColumn = (text: string): Date => parseUtcTimestamp(text, driverParser);
 
+const parseIsoText = (text: string): Date => new Date(text);
+
 /** A timestamptz that came inside JSON (ISO 8601 text). */
-export const parseJsonTimestamp = (text: string): Date => parseUtcTimestamp(text, (other) => new Date(other));
+export const parseJsonTimestamp = (text: string): Date => parseUtcTimestamp(text, parseIsoText);
 
 /** pg's type parsers (a client's `types` option), with timestamptz columns read by parseTimestamptzColumn. */
 export const columnTypes = {

@@ -18,7 +18,7 @@ import { Viewer } from "../auth/viewer";
 import { entitiesFromRaw, entityFromRaw } from "../db/hydrate";
 import { selectWithExtras } from "../db/with-extras";
 import { Loader } from "./loader";
-import { facilitatorsOf, primeRelated, primeRelatedRows, relatedSql } from "./related";
+import { facilitatorsOf, primeRelated, primeRelatedRows, relatedExtra, relatedSql } from "./related";
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
@@ -78,9 +78,7 @@ export function createLoaders(db: EntityManager, viewer: Viewer) {
       ids.length === 1 ? "deal.id = :id" : "deal.id = ANY(:ids)",
       ids.length === 1 ? { id: ids[0] } : { ids },
     );
-    const found = await selectWithExtras(db, whereVisibleTo(qb, "deal", viewer), [
-      { name: "related", sql: relatedSql(db.connection, ANY_DEAL_RELATIONS, "deal"), type: "json" },
-    ], { prepare: true });
+    const found = await selectWithExtras(db, whereVisibleTo(qb, "deal", viewer), [relatedExtra(db.connection, ANY_DEAL_RELATIONS, "deal")], { prepare: true });
     const deals = entitiesFromRaw<PipelineDeal>(qb, found.rows);
     primeRelated(loaders, db.connection, found.extras.related, deals.map((deal) => deal.id));
     return inKeyOrder(ids, deals);
@@ -129,12 +127,8 @@ export function createLoaders(db: EntityManager, viewer: Viewer) {
       .addOrderBy("change.id");
     // Who made each change and the stages it names come in the same statement (with their
     // employers), priming their loaders: the history as an answer shows them.
-    const found = await selectWithExtras(
-      db,
-      qb,
-      [{ name: "related", sql: relatedSql(db.connection, { person: ["changed_by_id"], stage: ["from_stage_id", "to_stage_id"] }, "change"), type: "json" }],
-      { order: "change.changed_at, change.id" },
-    );
+    const related = relatedExtra(db.connection, { person: ["changed_by_id"], stage: ["from_stage_id", "to_stage_id"] }, "change");
+    const found = await selectWithExtras(db, qb, [related], { order: "change.changed_at, change.id" });
     primeRelatedRows(loaders, db.connection, found.extras.related);
     const byDeal = new Map<string, DealStageChange[]>();
     for (const row of found.rows) {

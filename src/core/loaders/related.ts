@@ -1,5 +1,6 @@
 import { DataSource } from "typeorm";
 import { entityFromJsonArray } from "../db/hydrate";
+import type { Extra } from "../db/with-extras";
 import { Company } from "../../modules/company/company.entity";
 import { byFacilitatorOrder, Facilitator } from "../../modules/deal/facilitator.entity";
 import { Person } from "../../modules/person/person.entity";
@@ -98,6 +99,11 @@ export function relatedSql(connection: DataSource, relations: Relations, alias: 
     .map(([name, source]) => `'${name}', (SELECT json_agg(json_build_array(${columns(name)})) FROM ${source})`)
     .join(", ");
   return `(${ctes.length > 0 ? `WITH ${ctes.join(", ")} ` : ""}SELECT json_build_object(${object}))`;
+}
+
+/** relatedSql as the extra `related` of selectWithExtras: a read of rows that brings what they name. */
+export function relatedExtra(connection: DataSource, relations: Relations, alias: string): Extra {
+  return { name: "related", sql: relatedSql(connection, relations, alias), type: "json" };
 }
 
 /**

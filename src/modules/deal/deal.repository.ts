@@ -5,16 +5,16 @@ import { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity
 import type { Context } from "../../core/context/context";
 import { recordWrite } from "../../core/context/unit-of-work";
 import { entityFromColumns, entityFromJson, entityFromRaw } from "../../core/db/hydrate";
+import { selectWithExtras } from "../../core/db/with-extras";
+import { primeRelated, relatedExtra } from "../../core/loaders/related";
 import { DealEventKind } from "../events/deal-event";
 import { changedFieldNames, PlannedEvent, RECORDED_EVENTS, recordEventsSql, stageJson } from "../events/deal-event.outbox";
 import { Stage } from "../stage/stage.entity";
 import { Workspace } from "../workspace/workspace.entity";
+import { ANY_DEAL_RELATIONS } from "./deal.relations";
 import { Facilitator, byFacilitatorOrder } from "./facilitator.entity";
 import { PipelineDeal } from "./pipeline-deal.entity";
 import { whereVisibleTo } from "./visibility";
-import { selectWithExtras } from "../../core/db/with-extras";
-import { primeRelated, relatedSql } from "../../core/loaders/related";
-import { ANY_DEAL_RELATIONS } from "./deal.relations";
 
 /**
  * The deal writes. Each is ONE statement (a data-modifying CTE, atomic without a transaction)
@@ -67,8 +67,9 @@ export interface VisibleDeal {
 }
 
 /**
- * The deal, when the viewer can see it, with its stage and workspace, in one statement that
- * also reads what the write names (a share's workspace, a move's stage) and whatever `also`
+ * The deal, when the viewer can see it, with its stage, workspace and relations (primed into
+ * the loaders), in one statement that also reads what the write names (a share's workspace, a
+ * move's stage) and whatever `also`
  * joins on (the rows a command checks: people, a product, references): alias `deal`, and a join
  * may use its columns. A to-many join gives one row per match, the deal in each. Not locked: the
  * write checks the version read here (updateDeal, writeShare). Null when the deal does not
@@ -107,15 +108,12 @@ export async function readVisibleDeal(
     });
   also?.(qb);
   // The deal's relations (its people with their employers, product, customer, site and
-  // facilitators) come in the same statement and prime the loaders, so that the command's answer
-  // reads none of them; what the write changes a reference to, the command's checks read (`also`).
-  const found = await selectWithExtras(
-    tx.db,
-    whereVisibleTo(qb, "deal", tx.viewer),
-    [{ name: "related", sql: relatedSql(tx.db.connection, ANY_DEAL_RELATIONS, "deal"), type: "json" }],
-    { prepare: true },
-  );
-  const rows = found.rows;
+  // facilitators) prime the loaders, so that the command's answer reads none of them; what the
+  // write changes a reference to, the command's checks read (`also`).
+  const found = await selectWithExtras(tx.db, whereVisibleTo(qb, "deal", tx.viewer), [relatedExtra(tx.db.connection, ANY_DEAL_RELATIONS, "deal")], {
+    prepare: true,
+  });
+  const { rows } = found;
   if (rows.length === 0) return null;
   const [row] = rows;
   const deal = entityFromRaw<PipelineDeal>(qb, row)!;
