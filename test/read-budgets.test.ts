@@ -1,3 +1,5 @@
+import { createContext } from "../src/core/context/context";
+import { createDataSource } from "../src/core/db/data-source";
 import { insertRows } from "../src/core/db/insert";
 import { MAX_PREPARED_PER_CONNECTION } from "../src/core/db/prepared";
 import { DealShare } from "../src/modules/deal/deal-share.entity";
@@ -264,6 +266,37 @@ describe("read statement budgets", () => {
       // A search is planned for its words each time: sent unnamed, with the same answer.
       const searched = await ask(`{ referralOpportunities(first: 20, filter: { search: "Acme" }) { totalCount } }`);
       expect(dataOf(searched).referralOpportunities.totalCount).toBeGreaterThan(0);
+    });
+
+    // The embedded database sends every statement unnamed.
+    (process.env.DEALGRAPH_TEST_EMBEDDED === "true" ? it.skip : it)("plans a list's and a deal's statements once per connection: generic plans from the first run", async () => {
+      // One connection, so the statements the requests named are this session's to look at.
+      const db = createDataSource({ url: process.env.DEALGRAPH_TEST_DATABASE_URL!, poolMax: 1, applicationName: service.applicationName });
+      await db.initialize();
+      try {
+        const run = async (query: string, variables: Record<string, unknown>) => {
+          const response = await service.apollo.executeOperation({ query, variables }, { contextValue: createContext(db, me.viewer) });
+          if (response.body.kind !== "single") throw new Error("expected a single result");
+          expect(response.body.singleResult.errors).toBeUndefined();
+          return response.body.singleResult.data as Record<string, any>;
+        };
+        const runs = 3;
+        let id = "";
+        for (let n = 0; n < runs; n++) {
+          id = (await run(OPPORTUNITY_LIST(), { first: 100 })).opportunities.edges[0].node.id;
+          await run(REFERRAL_LIST, { first: 5 });
+          await run(PEOPLE, { first: 5 });
+          await run(OPPORTUNITY_BY_ID(), { id });
+        }
+        const plans: Array<{ statement: string; generic_plans: string; custom_plans: string }> = await db.query(
+          `SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'dealgraph\\_%'`,
+        );
+        expect(plans.map((plan) => plan.statement).filter((text) => /"pipeline_deal" "deal"/.test(text))).toHaveLength(3);
+        expect(plans.map((plan) => plan.statement).filter((text) => /FROM "person" "person"/.test(text))).toHaveLength(1);
+        for (const plan of plans) expect([plan.statement.slice(0, 60), Number(plan.custom_plans), Number(plan.generic_plans)]).toEqual([plan.statement.slice(0, 60), 0, runs]);
+      } finally {
+        await db.destroy();
+      }
     });
   });
 

@@ -24,8 +24,8 @@ export function withoutPreparedStatements(db: DataSource): void {
 
 /**
  * Runs `sql` as a named prepared statement of the connection `db` uses (its transaction's, if
- * any): PostgreSQL parses and plans it once per connection, and after five runs keeps a generic
- * plan when that plans as well as the custom ones (plan_cache_mode auto). TypeORM's query runner
+ * any): PostgreSQL parses and plans it once per connection, a generic plan kept for every run
+ * (the sessions' plan_cache_mode, see data-source.ts). TypeORM's query runner
  * sends every statement unnamed, so this talks to its pg client directly, and logs, counts,
  * announces (query events) and reports errors as TypeORM does. For SQL whose text is fixed for
  * a given shape of request: beyond MAX_PREPARED_PER_CONNECTION texts a connection runs further
