@@ -8,6 +8,7 @@ import { migrations } from "../src/core/db/migrations";
 import { DealLifecycle1764028800000 } from "../src/core/db/migrations/1764028800000-deal-lifecycle";
 import { OrganizationStages1764633600000 } from "../src/core/db/migrations/1764633600000-organization-stages";
 import { DealListCoveringIndex1764720000000 } from "../src/core/db/migrations/1764720000000-deal-list-covering-index";
+import { DealCounts1764806400000 } from "../src/core/db/migrations/1764806400000-deal-counts";
 import { FULL_SIZE, loadDataset, QUICK_SIZE } from "./dataset";
 
 type Check = { name: string; ok: boolean; detail: string };
@@ -24,6 +25,11 @@ const TIMED: Record<string, { migration: Function; verify: (client: Client) => P
     migration: DealListCoveringIndex1764720000000,
     verify: verifyListIndex,
     locks: "CREATE INDEX takes pipeline_deal's SHARE lock: deals can be read throughout, written only after COMMIT.",
+  },
+  "deal-counts": {
+    migration: DealCounts1764806400000,
+    verify: verifyDealCounts,
+    locks: "LOCK TABLE … IN SHARE MODE from the start: deals can be read throughout, written only after COMMIT.",
   },
 };
 
@@ -243,6 +249,28 @@ async function verifyListIndex(client: Client): Promise<Check[]> {
   return [
     { name: "the covering index replaces the plain one", ok: indexes.includes("pipeline_deal_list_idx") && !indexes.includes("pipeline_deal_list_created_idx"), detail: indexes.join(", ") },
     { name: "a list's count reads the index alone", ok: plan.includes("Index Only Scan using pipeline_deal_list_idx"), detail: plan.split("\n").find((line) => line.includes("on pipeline_deal")) ?? plan },
+  ];
+}
+
+async function verifyDealCounts(client: Client): Promise<Check[]> {
+  const [{ differing, keys }] = (
+    await client.query(`
+      WITH kept AS (SELECT organization_id, kind, workspace_id, visibility_mode, archived, sum(deals) AS deals FROM deal_count GROUP BY 1, 2, 3, 4, 5),
+           actual AS (SELECT organization_id, kind, workspace_id, visibility_mode, archived_at IS NOT NULL AS archived, count(*) AS deals FROM pipeline_deal GROUP BY 1, 2, 3, 4, 5)
+      SELECT count(*) FILTER (WHERE kept.deals IS DISTINCT FROM actual.deals)::int AS differing, count(*)::int AS keys
+        FROM kept FULL JOIN actual USING (organization_id, kind, workspace_id, visibility_mode, archived)`)
+  ).rows;
+  await client.query("VACUUM pipeline_deal");
+  const plan = (
+    await client.query(`EXPLAIN SELECT count(*) FROM pipeline_deal deal
+       WHERE deal.organization_id = (SELECT id FROM organization LIMIT 1) AND deal.kind = ANY('{opportunity}') AND deal.visibility_mode = 'shared'
+         AND deal.archived_at IS NULL AND deal.workspace_id <> ALL (ARRAY(SELECT id FROM workspace LIMIT 1))`)
+  ).rows
+    .map((row) => row["QUERY PLAN"])
+    .join("\n");
+  return [
+    { name: "the kept counts equal the deals, key by key", ok: differing === 0, detail: `${fmt(keys)} keys, ${fmt(differing)} differ` },
+    { name: "the deals shared from elsewhere are counted from their partial index", ok: plan.includes("Index Only Scan using pipeline_deal_shared_idx"), detail: plan.split("\n").find((line) => line.includes("on pipeline_deal")) ?? plan },
   ];
 }
 

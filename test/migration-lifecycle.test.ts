@@ -2,6 +2,7 @@ import { QueryRunner } from "typeorm";
 import { DealLifecycle1764028800000 } from "../src/core/db/migrations/1764028800000-deal-lifecycle";
 import { OrganizationStages1764633600000 } from "../src/core/db/migrations/1764633600000-organization-stages";
 import { DealListCoveringIndex1764720000000 } from "../src/core/db/migrations/1764720000000-deal-list-covering-index";
+import { DealCounts1764806400000 } from "../src/core/db/migrations/1764806400000-deal-counts";
 import { useTestService } from "./support/harness";
 
 /**
@@ -9,7 +10,7 @@ import { useTestService } from "./support/harness";
  * transaction that is rolled back afterwards (PostgreSQL's DDL is transactional), so the rest of
  * the run's database is left as it was. The transaction first empties the tables (every test
  * file's organizations would otherwise be in the way of going down to shared stages), undoes
- * the migrations back to before the lifecycle, and writes two organizations' deals as they were
+ * the migrations back to before the lifecycle (the deal counts first), and writes two organizations' deals as they were
  * then. The empty-database case is every test run's own setup.
  */
 describe("the migrations that rewrite existing deals", () => {
@@ -24,6 +25,8 @@ describe("the migrations that rewrite existing deals", () => {
   /** Two organizations with an open referral and a won opportunity each, written as before the lifecycle migration. */
   async function oldWorld(runner: QueryRunner): Promise<OldWorld> {
     await runner.query(`TRUNCATE organization CASCADE`);
+    // The deal counts' triggers read the lifecycle's archived_at.
+    await new DealCounts1764806400000().down(runner);
     await new OrganizationStages1764633600000().down(runner);
     await new DealLifecycle1764028800000().down(runner);
     const one = async (sql: string, values: unknown[] = []) => (await runner.query(sql, values))[0].id as string;
@@ -181,5 +184,62 @@ describe("the migrations that rewrite existing deals", () => {
       const [index] = await runner.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'pipeline_deal_list_idx'`);
       expect(index.indexdef).toContain("(organization_id, kind, created_at, id) INCLUDE (visibility_mode, workspace_id, archived_at)");
       expect(await count()).toBe(before);
+    }));
+
+  it("deal counts: down and up again on existing deals of every key, counting each exactly, then kept by every write", () =>
+    rolledBack(async (runner) => {
+      const one = async (sql: string, values: unknown[] = []) => (await runner.query(sql, values))[0].id as string;
+      const org = await one(`INSERT INTO organization (name) VALUES ('Counted') RETURNING id`);
+      const workspaces = [
+        await one(`INSERT INTO workspace (organization_id, name) VALUES ($1, 'Main') RETURNING id`, [org]),
+        await one(`INSERT INTO workspace (organization_id, name) VALUES ($1, 'Other') RETURNING id`, [org]),
+      ];
+      const owner = await one(`INSERT INTO person (organization_id, type, first_name, email) VALUES ($1, 'USER', 'Owner', 'o@example.com') RETURNING id`, [org]);
+      const lead = await one(`SELECT id FROM stage WHERE organization_id = $1 AND pipeline = 'sales' AND key = 'lead'`, [org]);
+      const customer = await one(`INSERT INTO company (organization_id, name) VALUES ($1, 'Customer') RETURNING id`, [org]);
+      const insert = (workspace: string, mode: string, archived: boolean) =>
+        runner.query(
+          `INSERT INTO pipeline_deal (organization_id, kind, name, stage_id, owner_id, workspace_id, visibility_mode, archived_at, archived_by_id,
+                                      customer_id, pipeline_type, probability, budget_confirmed, solution_families)
+           VALUES ($1, 'opportunity', 'Deal', $2, $3, $4, $5, CASE WHEN $6 THEN now() END, CASE WHEN $6 THEN $3::uuid END, $7, 'other', 10, false, '{}')`,
+          [org, lead, owner, workspace, mode, archived, customer],
+        );
+      const kept = () =>
+        runner.query(
+          `SELECT workspace_id, visibility_mode, archived, sum(deals)::int AS deals FROM deal_count WHERE organization_id = $1
+            GROUP BY 1, 2, 3 HAVING sum(deals) <> 0 ORDER BY 1, 2, 3`,
+          [org],
+        );
+      const actual = () =>
+        runner.query(
+          `SELECT workspace_id, visibility_mode, archived_at IS NOT NULL AS archived, count(*)::int AS deals FROM pipeline_deal WHERE organization_id = $1
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+          [org],
+        );
+      await new DealCounts1764806400000().down(runner);
+      const [{ left }] = await runner.query(`SELECT count(*)::int AS left FROM pg_class WHERE relname IN ('deal_count', 'pipeline_deal_shared_idx')`);
+      expect(left).toBe(0);
+      // Deals written while nothing counts them: a different number of each key.
+      let n = 0;
+      for (const workspace of workspaces) {
+        for (const mode of ["global", "workspace_local", "shared"]) {
+          for (const archived of [false, true]) for (let copy = 0; copy <= n % 3; copy++) await insert(workspace, mode, archived);
+          n++;
+        }
+      }
+      const before = await actual();
+      expect(before).toHaveLength(12);
+      await new DealCounts1764806400000().up(runner);
+      expect(await kept()).toEqual(before);
+      // Kept from there on.
+      await insert(workspaces[1], "shared", false);
+      await runner.query(`UPDATE pipeline_deal SET visibility_mode = 'global' WHERE organization_id = $1 AND workspace_id = $2 AND visibility_mode = 'shared'`, [
+        org,
+        workspaces[0],
+      ]);
+      await runner.query(`DELETE FROM pipeline_deal WHERE organization_id = $1 AND archived_at IS NOT NULL AND workspace_id = $2`, [org, workspaces[1]]);
+      expect(await kept()).toEqual(await actual());
+      const [index] = await runner.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'pipeline_deal_shared_idx'`);
+      expect(index.indexdef).toContain("WHERE ((visibility_mode = 'shared'::text) AND (archived_at IS NULL))");
     }));
 });

@@ -1,8 +1,10 @@
 import { IsBoolean, IsOptional } from "class-validator";
 import { Field, InputType } from "type-graphql";
-import { SelectQueryBuilder } from "typeorm";
+import { EntityManager, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { Viewer } from "../../core/auth/viewer";
 import { SortKey } from "../../core/pagination/connection";
 import { escapeLike, likePattern, MaxLength } from "../../core/validation/rules";
+import { countVisibleDeals } from "./visibility";
 
 export const MAX_SEARCH_LENGTH = 200;
 
@@ -75,4 +77,14 @@ export function searchRelevance(filter: DealListFilter | null): SortKey | null {
     .map((_, i) => `(${SPACED_TEXT} LIKE search_words(:searchWhole${i}))::int + (${SPACED_TEXT} LIKE search_words(:searchStart${i}))::int`)
     .join(" + ");
   return { name: "relevance", expression: `(${score})`, type: "numeric" };
+}
+
+/**
+ * The statement that counts a deal list from the kept counts (`countVisibleDeals`), when its
+ * filter narrows by nothing but `archived`; otherwise undefined, and the list counts its rows.
+ */
+export function keptCount(db: EntityManager, viewer: Viewer, entity: EntityTarget<ObjectLiteral>, filter: object): SelectQueryBuilder<ObjectLiteral> | undefined {
+  const narrowed = Object.entries(filter).some(([name, value]) => name !== "archived" && value !== undefined && value !== null);
+  if (narrowed) return undefined;
+  return countVisibleDeals(db, viewer, [db.connection.getMetadata(entity).discriminatorValue!], (filter as DealListFilter).archived === true);
 }

@@ -1,7 +1,7 @@
 import { Context } from "../../core/context/context";
 import { primeRelated, relatedSql } from "../../core/loaders/related";
 import { OrderDirection, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
-import { searchRelevance, whereDealListFilter } from "../deal/deal.filters";
+import { keptCount, searchRelevance, whereDealListFilter } from "../deal/deal.filters";
 import { OPPORTUNITY_RELATIONS, selectDealColumns } from "../deal/deal.relations";
 import { whereVisibleTo } from "../deal/visibility";
 import { Opportunity } from "./opportunity.entity";
@@ -48,6 +48,7 @@ export const opportunityService = {
     // The page's statement brings the customer, contact, site, owner, workspace and stage (see deal.relations.ts).
     return paginate(db, selectDealColumns(qb), page, sort, order?.direction ?? OrderDirection.DESC, {
       withCount,
+      count: keptCount(db, viewer, Opportunity, filter),
       // A search's trigram LIKE is planned for its words each time; any other list keeps its plan.
       prepare: searchRelevance(filter) === null,
       related: { sql: relatedSql(db.connection, OPPORTUNITY_RELATIONS, "deal"), use: (related, ids) => primeRelated(loaders, db.connection, related, ids) },

@@ -1,7 +1,7 @@
 import { Context } from "../../core/context/context";
 import { primeRelated, relatedSql } from "../../core/loaders/related";
 import { OrderDirection, Page, PageArgs, paginate, SortKey } from "../../core/pagination/connection";
-import { searchRelevance, whereDealListFilter } from "../deal/deal.filters";
+import { keptCount, searchRelevance, whereDealListFilter } from "../deal/deal.filters";
 import { REFERRAL_RELATIONS, selectDealColumns } from "../deal/deal.relations";
 import { whereVisibleTo } from "../deal/visibility";
 import { ReferralOpportunity } from "./referral-opportunity.entity";
@@ -40,6 +40,7 @@ export const referralService = {
     // The page's statement brings the parties, owner, workspace, stage and product (see deal.relations.ts).
     return paginate(db, selectDealColumns(qb), page, sort, order?.direction ?? OrderDirection.DESC, {
       withCount,
+      count: keptCount(db, viewer, ReferralOpportunity, filter),
       // A search's trigram LIKE is planned for its words each time; any other list keeps its plan.
       prepare: searchRelevance(filter) === null,
       related: { sql: relatedSql(db.connection, REFERRAL_RELATIONS, "deal"), use: (related, ids) => primeRelated(loaders, db.connection, related, ids) },

@@ -10,6 +10,7 @@ import { OrganizationAdmin1764460800000 } from "./1764460800000-organization-adm
 import { AuthChangeNotifications1764547200000 } from "./1764547200000-auth-change-notifications";
 import { OrganizationStages1764633600000 } from "./1764633600000-organization-stages";
 import { DealListCoveringIndex1764720000000 } from "./1764720000000-deal-list-covering-index";
+import { DealCounts1764806400000 } from "./1764806400000-deal-counts";
 
 /** In order. Listed, not globbed, so the same list works from TypeScript and from dist/. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   AuthChangeNotifications1764547200000,
   OrganizationStages1764633600000,
   DealListCoveringIndex1764720000000,
+  DealCounts1764806400000,
 ];
