@@ -94,8 +94,8 @@ export interface RunningApp {
   metrics: Metrics;
   /** `draining` turns true the moment stop() begins. */
   lifecycle: Lifecycle;
-  /** The service's LISTEN connection: `listening` says whether it hears the database now. */
-  notifications: Pick<Notifications, "listening">;
+  /** The service's LISTEN connection: `listening` says whether it hears the database now; `subscribe` hears a channel too. */
+  notifications: Pick<Notifications, "listening" | "subscribe">;
   /** Drains HTTP (requests in flight are answered), then stops Apollo. Leaves the database open. */
   stop(): Promise<void>;
 }

@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import { ApolloServer } from "@apollo/server";
 import { DataSource } from "typeorm";
 import { RunningApp, startApp } from "../../src/app";
 import { Config, loadConfig, WebhookConfig } from "../../src/config";
+import { AUTH_CHANGED_CHANNEL } from "../../src/core/auth/auth-cache";
 import { Viewer } from "../../src/core/auth/viewer";
 import { Context, createContext } from "../../src/core/context/context";
 import { createDataSource } from "../../src/core/db/data-source";
@@ -94,7 +96,33 @@ export function useTestService({ webhooks = {}, ...overrides }: Omit<Partial<Con
     return { status: response.http.status ?? 200, body: { data: data as T, errors: errors as any }, sql: stats.statements };
   }
 
-  return Object.assign(service, { http, exec });
+  /**
+   * Makes `key` one the service answers from its auth cache, to stay so: first waits until the
+   * service has heard every notification committed so far (a marker of its own, heard after
+   * them), since one arriving late from the writes that made the key (a tenant's creation) would
+   * empty the organization's cached keys; then uses the key once.
+   */
+  async function cacheKey(key: string): Promise<void> {
+    const marker = `settled-${randomUUID()}`;
+    let unsubscribe = () => undefined as void;
+    const heard = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("the service did not hear its own notification within 5 s")), 5000);
+      unsubscribe = service.app.notifications.subscribe(AUTH_CHANGED_CHANNEL, (payload) => {
+        if (payload !== marker) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    try {
+      await service.db.query(`SELECT pg_notify($1, $2)`, [AUTH_CHANGED_CHANNEL, marker]);
+      await heard;
+    } finally {
+      unsubscribe();
+    }
+    dataOf(await http(`{ me { id } }`, {}, { key }));
+  }
+
+  return Object.assign(service, { http, exec, cacheKey });
 }
 
 /** The data of a result that must have no errors, with the errors shown when it has. */
