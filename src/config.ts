@@ -29,6 +29,8 @@ export interface Config {
   playground: boolean;
   /** How long a SIGTERM drain waits for requests in flight before closing their connections. */
   shutdownTimeoutMs: number;
+  /** How far the heap grows past what a full collection left, in percent (HEAP_GROWING_PERCENT, default 100); 0: V8's own choice. */
+  heapGrowingPercent: number;
   /** How long a create's idempotency key holds, in hours. */
   idempotencyKeyTtlHours: number;
   /** Per-session statement_timeout, lock_timeout and the wait for a pooled connection, in ms. */
@@ -132,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: origins(env, production ? [] : [LOOPBACK_ORIGINS]),
     playground: bool(env, "PLAYGROUND", !production),
     shutdownTimeoutMs: nonNegativeInt(env, "SHUTDOWN_TIMEOUT_MS", 10_000),
+    heapGrowingPercent: nonNegativeInt(env, "HEAP_GROWING_PERCENT", 100),
     idempotencyKeyTtlHours: positiveInt(env, "IDEMPOTENCY_KEY_TTL_HOURS", 24),
     exposeErrors: nodeEnv === "development" && bool(env, "EXPOSE_ERRORS", false),
     databaseTimeouts: {

@@ -3,11 +3,13 @@ import { startApp } from "./app";
 import { loadConfig } from "./config";
 import { openDatabase } from "./core/db/database";
 import { assertPortAvailable } from "./core/http/port";
+import { limitHeapGrowth } from "./core/observability/heap";
 import { ensureDemo } from "./modules/admin/demo";
 
 /** Start-up: settings checked → database (migrated) → demo data → schema → HTTP server. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  limitHeapGrowth(config.heapGrowingPercent);
   await assertPortAvailable(config.port, config.host);
   const db = await openDatabase(config);
   const demo = config.seedDemo ? await ensureDemo(db.dataSource, db.embedded ? config.dataDir : null) : null;
