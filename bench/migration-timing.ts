@@ -9,6 +9,7 @@ import { DealLifecycle1764028800000 } from "../src/core/db/migrations/1764028800
 import { OrganizationStages1764633600000 } from "../src/core/db/migrations/1764633600000-organization-stages";
 import { DealListCoveringIndex1764720000000 } from "../src/core/db/migrations/1764720000000-deal-list-covering-index";
 import { DealCounts1764806400000 } from "../src/core/db/migrations/1764806400000-deal-counts";
+import { PersonCounts1764892800000 } from "../src/core/db/migrations/1764892800000-person-counts";
 import { FULL_SIZE, loadDataset, QUICK_SIZE } from "./dataset";
 
 type Check = { name: string; ok: boolean; detail: string };
@@ -30,6 +31,11 @@ const TIMED: Record<string, { migration: Function; verify: (client: Client) => P
     migration: DealCounts1764806400000,
     verify: verifyDealCounts,
     locks: "LOCK TABLE … IN SHARE MODE from the start: deals can be read throughout, written only after COMMIT.",
+  },
+  "person-counts": {
+    migration: PersonCounts1764892800000,
+    verify: verifyPersonCounts,
+    locks: "LOCK TABLE … IN SHARE MODE from the start: people can be read throughout, written only after COMMIT.",
   },
 };
 
@@ -272,6 +278,17 @@ async function verifyDealCounts(client: Client): Promise<Check[]> {
     { name: "the kept counts equal the deals, key by key", ok: differing === 0, detail: `${fmt(keys)} keys, ${fmt(differing)} differ` },
     { name: "the deals shared from elsewhere are counted from their partial index", ok: plan.includes("Index Only Scan using pipeline_deal_shared_idx"), detail: plan.split("\n").find((line) => line.includes("on pipeline_deal")) ?? plan },
   ];
+}
+
+async function verifyPersonCounts(client: Client): Promise<Check[]> {
+  const [{ differing, keys }] = (
+    await client.query(`
+      WITH kept AS (SELECT organization_id, type, sum(people) AS people FROM person_count GROUP BY 1, 2),
+           actual AS (SELECT organization_id, type, count(*) AS people FROM person GROUP BY 1, 2)
+      SELECT count(*) FILTER (WHERE kept.people IS DISTINCT FROM actual.people)::int AS differing, count(*)::int AS keys
+        FROM kept FULL JOIN actual USING (organization_id, type)`)
+  ).rows;
+  return [{ name: "the kept counts equal the people, organization and type by type", ok: differing === 0, detail: `${fmt(keys)} keys, ${fmt(differing)} differ` }];
 }
 
 /** Runs `work` on a connection of its own to `url`. */

@@ -3,6 +3,7 @@ import { DealLifecycle1764028800000 } from "../src/core/db/migrations/1764028800
 import { OrganizationStages1764633600000 } from "../src/core/db/migrations/1764633600000-organization-stages";
 import { DealListCoveringIndex1764720000000 } from "../src/core/db/migrations/1764720000000-deal-list-covering-index";
 import { DealCounts1764806400000 } from "../src/core/db/migrations/1764806400000-deal-counts";
+import { PersonCounts1764892800000 } from "../src/core/db/migrations/1764892800000-person-counts";
 import { useTestService } from "./support/harness";
 
 /**
@@ -241,5 +242,30 @@ describe("the migrations that rewrite existing deals", () => {
       expect(await kept()).toEqual(await actual());
       const [index] = await runner.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'pipeline_deal_shared_idx'`);
       expect(index.indexdef).toContain("WHERE ((visibility_mode = 'shared'::text) AND (archived_at IS NULL))");
+    }));
+
+  it("person counts: down and up again on existing people, counting each type exactly", () =>
+    rolledBack(async (runner) => {
+      const [{ id: org }] = await runner.query(`INSERT INTO organization (name) VALUES ('People') RETURNING id`);
+      const kept = () =>
+        runner.query(`SELECT type, sum(people)::int AS people FROM person_count WHERE organization_id = $1 GROUP BY 1 HAVING sum(people) <> 0 ORDER BY 1`, [org]);
+      const actual = () => runner.query(`SELECT type, count(*)::int AS people FROM person WHERE organization_id = $1 GROUP BY 1 ORDER BY 1`, [org]);
+      await new PersonCounts1764892800000().down(runner);
+      for (let n = 0; n < 5; n++) {
+        await runner.query(`INSERT INTO person (organization_id, type, first_name, email) VALUES ($1, $2, 'Someone', $3)`, [
+          org,
+          n % 3 === 0 ? "USER" : "CONTACT",
+          `p${n}@example.com`,
+        ]);
+      }
+      const before = await actual();
+      expect(before).toEqual([
+        { type: "CONTACT", people: 3 },
+        { type: "USER", people: 2 },
+      ]);
+      await new PersonCounts1764892800000().up(runner);
+      expect(await kept()).toEqual(before);
+      await runner.query(`DELETE FROM person WHERE organization_id = $1 AND type = 'CONTACT' AND email = 'p1@example.com'`, [org]);
+      expect(await kept()).toEqual(await actual());
     }));
 });

@@ -1,7 +1,8 @@
-import { DataSource, EntityManager, SelectQueryBuilder } from "typeorm";
+import { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { ConflictError } from "../../core/errors/errors";
 import { Company } from "../company/company.entity";
 import { Person, PersonType } from "./person.entity";
+import { PersonFilter } from "./person.inputs";
 
 /**
  * The people of an organization (alias `person`) with their employer joined (alias `company`),
@@ -18,6 +19,21 @@ export function peopleWithEmployers(db: DataSource | EntityManager, organization
       "company.organization_id = person.organization_id AND company.id = person.company_id",
     )
     .where("person.organization_id = :organizationId", { organizationId });
+}
+
+/**
+ * The statement that counts the people list from the counts the person-counts migration's
+ * triggers keep, when the filter narrows by nothing but the type; otherwise undefined, and the
+ * list counts its rows.
+ */
+export function keptPeopleCount(db: EntityManager, organizationId: string, filter: PersonFilter): SelectQueryBuilder<ObjectLiteral> | undefined {
+  if (filter.companyId || filter.search?.trim()) return undefined;
+  const count = db
+    .createQueryBuilder()
+    .select("coalesce(sum(counted.people), 0)", "count")
+    .from("person_count", "counted")
+    .where("counted.organization_id = :organizationId", { organizationId });
+  return filter.type ? count.andWhere("counted.type = :type", { type: filter.type }) : count;
 }
 
 /**

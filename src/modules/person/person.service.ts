@@ -6,7 +6,7 @@ import { OrderDirection, PageArgs, paginate } from "../../core/pagination/connec
 import { likePattern } from "../../core/validation/rules";
 import { Person, PersonType } from "./person.entity";
 import { CreatePersonInput, PersonFilter } from "./person.inputs";
-import { assertUserEmailFree, peopleWithEmployers } from "./person.queries";
+import { assertUserEmailFree, keptPeopleCount, peopleWithEmployers } from "./person.queries";
 
 const blankToNull = (value: string | null | undefined) => value?.trim() || null;
 
@@ -61,6 +61,7 @@ export const personService = {
     // Without a search the list's text is the same from request to request: prepared (see prepared.ts).
     return paginate(db, qb, page, sort, OrderDirection.ASC, {
       withCount,
+      count: keptPeopleCount(db, viewer.organizationId, filter),
       prepare: !filter.search?.trim(),
       eachRow: (_person, row) => loaders.primeEmployer(qb, row),
       // Whoever referred each person, with their employer, in the page's own statement.

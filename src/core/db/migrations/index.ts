@@ -11,6 +11,7 @@ import { AuthChangeNotifications1764547200000 } from "./1764547200000-auth-chang
 import { OrganizationStages1764633600000 } from "./1764633600000-organization-stages";
 import { DealListCoveringIndex1764720000000 } from "./1764720000000-deal-list-covering-index";
 import { DealCounts1764806400000 } from "./1764806400000-deal-counts";
+import { PersonCounts1764892800000 } from "./1764892800000-person-counts";
 
 /** In order. Listed, not globbed, so the same list works from TypeScript and from dist/. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   OrganizationStages1764633600000,
   DealListCoveringIndex1764720000000,
   DealCounts1764806400000,
+  PersonCounts1764892800000,
 ];

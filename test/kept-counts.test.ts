@@ -5,7 +5,8 @@ import { createCompany, createTenant, createUser, createWorkspace, insertReferra
 import { dataOf, useTestService } from "./support/harness";
 
 /**
- * The deal counts the deal-counts migration's triggers keep, and the lists' totalCount that adds
+ * The counts the kept-counts triggers keep (see src/core/db/migrations/kept-counts.ts). The deal
+ * counts the deal-counts migration's triggers keep, and the lists' totalCount that adds
  * them up (countVisibleDeals): after every kind of write (one deal or many in a statement, keys
  * changed back and forth, deletes, rolled back, concurrent, truncated) the kept counts equal the
  * deals, and every viewer's totalCount equals the deals the visibility rule lets them see.
@@ -264,6 +265,99 @@ describe("kept deal counts", () => {
     } finally {
       await runner.rollbackTransaction();
       await runner.release();
+    }
+  });
+});
+
+describe("kept person counts", () => {
+  const service = useTestService();
+  let owner: TestUser;
+  let org: string;
+  const PEOPLE = `query ($filter: PersonFilter) { people(first: 1, filter: $filter) { totalCount } }`;
+
+  beforeAll(async () => {
+    owner = await createTenant(service.db);
+    org = owner.organizationId;
+  });
+
+  /** The kept counts against the people, per type, and the list's totalCount, whole and by type, against a count of the rows. */
+  async function expectExact(): Promise<void> {
+    const kept = await service.db.query(
+      `SELECT type, sum(people)::int AS people FROM person_count WHERE organization_id = $1 GROUP BY 1 HAVING sum(people) <> 0 ORDER BY 1`,
+      [org],
+    );
+    const actual = await service.db.query(`SELECT type, count(*)::int AS people FROM person WHERE organization_id = $1 GROUP BY 1 ORDER BY 1`, [org]);
+    expect(kept).toEqual(actual);
+    const of = (type: string) => actual.find((row: { type: string }) => row.type === type)?.people ?? 0;
+    const total = async (filter: Record<string, unknown>) => dataOf(await service.http(PEOPLE, { filter }, { key: owner.apiKey })).people.totalCount;
+    expect([await total({}), await total({ type: "USER" }), await total({ type: "CONTACT" }), await total({ search: " " })]).toEqual([
+      of("USER") + of("CONTACT"),
+      of("USER"),
+      of("CONTACT"),
+      of("USER") + of("CONTACT"),
+    ]);
+  }
+
+  it("equal the people, and the people list's totalCount, after any sequence of writes", async () => {
+    const random = new Random(SEED + 2);
+    const done: string[] = [];
+    try {
+      for (let step = 0; step < 30; step++) {
+        const write = random.weighted([["insert many", 3], ["change types", 2], ["delete", 1], ["roll back", 1]] as const);
+        done.push(write);
+        if (write === "insert many") {
+          const types = Array.from({ length: random.int(1, 8) }, () => (random.chance(0.3) ? "USER" : "CONTACT"));
+          await service.db.query(
+            `INSERT INTO person (organization_id, type, first_name, email)
+             SELECT $1, type, 'Counted', CASE WHEN type = 'USER' THEN gen_random_uuid() || '@example.com' END FROM unnest($2::text[]) AS type`,
+            [org, types],
+          );
+        }
+        // People the tests made, never the owner (whose key the list is asked with).
+        const some = async () => {
+          const ids: string[] = (
+            await service.db.query(`SELECT id FROM person WHERE organization_id = $1 AND first_name = 'Counted' ORDER BY id`, [org])
+          ).map((row: { id: string }) => row.id);
+          const share = random.next();
+          return ids.filter(() => random.next() < share);
+        };
+        if (write === "change types") {
+          await service.db.query(
+            `UPDATE person SET type = CASE type WHEN 'USER' THEN 'CONTACT' ELSE 'USER' END,
+                               role = CASE type WHEN 'USER' THEN NULL ELSE 'member' END,
+                               email = CASE type WHEN 'USER' THEN email ELSE coalesce(email, gen_random_uuid() || '@example.com') END
+              WHERE organization_id = $1 AND id = ANY($2)`,
+            [org, await some()],
+          );
+        }
+        if (write === "delete") await service.db.query(`DELETE FROM person WHERE organization_id = $1 AND id = ANY($2)`, [org, await some()]);
+        if (write === "roll back") {
+          const runner = service.db.createQueryRunner();
+          await runner.connect();
+          await runner.startTransaction();
+          try {
+            await runner.query(`DELETE FROM person WHERE organization_id = $1 AND first_name = 'Counted'`, [org]);
+          } finally {
+            await runner.rollbackTransaction();
+            await runner.release();
+          }
+        }
+        await expectExact();
+      }
+    } catch (error) {
+      throw new Error(`person counts: seed ${SEED} (replay with DEAL_COUNT_SEED=${SEED}), after ${done.join(", ")}\n${String(error)}`);
+    }
+  });
+
+  it("are what the unfiltered list's totalCount reads, and a filter by company counts its people", async () => {
+    await service.db.query(`INSERT INTO person_count (organization_id, type, slot, people) VALUES ($1, 'CONTACT', 99, 1000)`, [org]);
+    try {
+      const total = async (filter: Record<string, unknown>) => dataOf(await service.http(PEOPLE, { filter }, { key: owner.apiKey })).people.totalCount;
+      const [{ people }] = await service.db.query(`SELECT count(*)::int AS people FROM person WHERE organization_id = $1`, [org]);
+      expect(await total({})).toBe(people + 1000);
+      expect(await total({ search: "a" })).toBeLessThanOrEqual(people);
+    } finally {
+      await service.db.query(`DELETE FROM person_count WHERE organization_id = $1 AND slot = 99`, [org]);
     }
   });
 });
