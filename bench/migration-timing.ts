@@ -18,7 +18,7 @@ const EXCLUSIVE =
   "The migration is one transaction and its first ALTER TABLE takes pipeline_deal's ACCESS EXCLUSIVE lock:\n" +
   "  every read and write of deals waits from there to COMMIT.";
 
-/** The migrations that rewrite or index existing deals, by the name --migration takes; what each locks. */
+/** The migrations that rewrite, index or count existing rows, by the name --migration takes; what each locks. */
 const TIMED: Record<string, { migration: Function; verify: (client: Client) => Promise<Check[]>; locks: string }> = {
   "deal-lifecycle": { migration: DealLifecycle1764028800000, verify: verifyLifecycle, locks: EXCLUSIVE },
   "organization-stages": { migration: OrganizationStages1764633600000, verify: verifyOrganizationStages, locks: EXCLUSIVE },
@@ -41,7 +41,7 @@ const TIMED: Record<string, { migration: Function; verify: (client: Client) => P
 
 const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench:migration [-- --quick] [--keep] [--migration=<name>]
 
-Times a migration that rewrites or indexes existing deals on the bench's data set: creates a database of
+Times a migration that rewrites, indexes or counts existing rows on the bench's data set: creates a database of
 its own (dealgraph_migration_…), migrates it up to the migration before, loads the data set as
 it stood then, runs that one migration as the service's migrate does and checks what it left;
 then drops the database.
