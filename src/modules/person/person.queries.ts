@@ -23,11 +23,15 @@ export function peopleWithEmployers(db: DataSource | EntityManager, organization
 
 /**
  * The statement that counts the people list from the counts the person-counts migration's
- * triggers keep, when the filter narrows by nothing but the type; otherwise undefined, and the
- * list counts its rows.
+ * triggers keep, when the filter narrows by nothing but the type (a blank search narrows
+ * nothing); otherwise undefined, and the list counts its rows. A filter field added later counts
+ * rows until it is taught here.
  */
 export function keptPeopleCount(db: EntityManager, organizationId: string, filter: PersonFilter): SelectQueryBuilder<ObjectLiteral> | undefined {
-  if (filter.companyId || filter.search?.trim()) return undefined;
+  const narrowed = Object.entries(filter).some(
+    ([name, value]) => name !== "type" && value !== undefined && value !== null && !(name === "search" && String(value).trim() === ""),
+  );
+  if (narrowed) return undefined;
   const count = db
     .createQueryBuilder()
     .select("coalesce(sum(counted.people), 0)", "count")

@@ -19,12 +19,14 @@ const DEAL_COUNTS: KeptCounts = {
  * How many deals there are of each kind, per organization, workspace, visibility mode and
  * archived or not, kept by triggers in the same transaction as every write of a deal. A list's
  * totalCount, when its filter narrows by nothing but `archived`, adds up the rows the viewer may
- * see instead of checking the visibility rule on every deal (see deal-counts.ts): 0.8 ms instead
- * of 2.8 ms for the 16,000 opportunities of the bench's data set, and the same however many
- * deals an organization has. Only the deals shared with the viewer's workspaces from another one
+ * see instead of checking the visibility rule on every deal (`countVisibleDeals` in
+ * modules/deal/visibility.ts): 0.8 ms instead of 2.8 ms for the 16,000 opportunities of the
+ * bench's data set, and the same however many deals an organization has. Only the deals shared with the viewer's workspaces from another one
  * are still counted one by one, from the partial index this migration adds for them.
  *
- * How the counts are kept (triggers, a row per session slot, taken under a SHARE lock): kept-counts.ts.
+ * How the counts are kept (triggers, a row per session slot, taken under a SHARE lock):
+ * kept-counts.ts. A deadlock between two sessions of one slot writing the same keys in opposite
+ * orders is answered SERVICE_UNAVAILABLE, retryable, like any other.
  */
 export class DealCounts1764806400000 implements MigrationInterface {
   name = "DealCounts1764806400000";
