@@ -8,8 +8,9 @@ import { migrations } from "../src/core/db/migrations";
 import { DealLifecycle1764028800000 } from "../src/core/db/migrations/1764028800000-deal-lifecycle";
 import { OrganizationStages1764633600000 } from "../src/core/db/migrations/1764633600000-organization-stages";
 import { DealListCoveringIndex1764720000000 } from "../src/core/db/migrations/1764720000000-deal-list-covering-index";
-import { DealCounts1764806400000 } from "../src/core/db/migrations/1764806400000-deal-counts";
-import { PersonCounts1764892800000 } from "../src/core/db/migrations/1764892800000-person-counts";
+import { DEAL_COUNTS, DealCounts1764806400000 } from "../src/core/db/migrations/1764806400000-deal-counts";
+import { PERSON_COUNTS, PersonCounts1764892800000 } from "../src/core/db/migrations/1764892800000-person-counts";
+import { KeptCounts } from "../src/core/db/migrations/kept-counts";
 import { FULL_SIZE, loadDataset, QUICK_SIZE } from "./dataset";
 
 type Check = { name: string; ok: boolean; detail: string };
@@ -258,14 +259,21 @@ async function verifyListIndex(client: Client): Promise<Check[]> {
   ];
 }
 
-async function verifyDealCounts(client: Client): Promise<Check[]> {
+/** Whether `spec`'s kept counts, summed over their slots, equal its table's rows key by key. */
+async function keptCountsExact(client: Client, spec: KeptCounts, rows: string): Promise<Check> {
+  const names = spec.key.map((part) => part.name).join(", ");
   const [{ differing, keys }] = (
     await client.query(`
-      WITH kept AS (SELECT organization_id, kind, workspace_id, visibility_mode, archived, sum(deals) AS deals FROM deal_count GROUP BY 1, 2, 3, 4, 5),
-           actual AS (SELECT organization_id, kind, workspace_id, visibility_mode, archived_at IS NOT NULL AS archived, count(*) AS deals FROM pipeline_deal GROUP BY 1, 2, 3, 4, 5)
-      SELECT count(*) FILTER (WHERE kept.deals IS DISTINCT FROM actual.deals)::int AS differing, count(*)::int AS keys
-        FROM kept FULL JOIN actual USING (organization_id, kind, workspace_id, visibility_mode, archived)`)
+      WITH kept AS (SELECT ${names}, sum(${spec.column}) AS n FROM ${spec.counts} GROUP BY ${names}),
+           actual AS (SELECT ${spec.key.map((part) => `${part.of} AS ${part.name}`).join(", ")}, count(*) AS n FROM ${spec.table} GROUP BY ${names})
+      SELECT count(*) FILTER (WHERE kept.n IS DISTINCT FROM actual.n)::int AS differing, count(*)::int AS keys
+        FROM kept FULL JOIN actual USING (${names})`)
   ).rows;
+  return { name: `the kept counts equal the ${rows}, key by key`, ok: differing === 0, detail: `${fmt(keys)} keys, ${fmt(differing)} differ` };
+}
+
+async function verifyDealCounts(client: Client): Promise<Check[]> {
+  const exact = await keptCountsExact(client, DEAL_COUNTS, "deals");
   await client.query("VACUUM pipeline_deal");
   const plan = (
     await client.query(`EXPLAIN SELECT count(*) FROM pipeline_deal deal
@@ -275,20 +283,13 @@ async function verifyDealCounts(client: Client): Promise<Check[]> {
     .map((row) => row["QUERY PLAN"])
     .join("\n");
   return [
-    { name: "the kept counts equal the deals, key by key", ok: differing === 0, detail: `${fmt(keys)} keys, ${fmt(differing)} differ` },
+    exact,
     { name: "the deals shared from elsewhere are counted from their partial index", ok: plan.includes("Index Only Scan using pipeline_deal_shared_idx"), detail: plan.split("\n").find((line) => line.includes("on pipeline_deal")) ?? plan },
   ];
 }
 
 async function verifyPersonCounts(client: Client): Promise<Check[]> {
-  const [{ differing, keys }] = (
-    await client.query(`
-      WITH kept AS (SELECT organization_id, type, sum(people) AS people FROM person_count GROUP BY 1, 2),
-           actual AS (SELECT organization_id, type, count(*) AS people FROM person GROUP BY 1, 2)
-      SELECT count(*) FILTER (WHERE kept.people IS DISTINCT FROM actual.people)::int AS differing, count(*)::int AS keys
-        FROM kept FULL JOIN actual USING (organization_id, type)`)
-  ).rows;
-  return [{ name: "the kept counts equal the people, organization and type by type", ok: differing === 0, detail: `${fmt(keys)} keys, ${fmt(differing)} differ` }];
+  return [await keptCountsExact(client, PERSON_COUNTS, "people")];
 }
 
 /** Runs `work` on a connection of its own to `url`. */

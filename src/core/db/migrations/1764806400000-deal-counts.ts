@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner } from "typeorm";
 import { createKeptCounts, dropKeptCounts, KeptCounts } from "./kept-counts";
 
 /** Deals counted by the columns the visibility rule and the archive filter read, and the kind. */
-const DEAL_COUNTS: KeptCounts = {
+export const DEAL_COUNTS: KeptCounts = {
   table: "pipeline_deal",
   counts: "deal_count",
   column: "deals",

@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner } from "typeorm";
 import { createKeptCounts, dropKeptCounts, KeptCounts } from "./kept-counts";
 
 /** People counted per organization and type (USER or CONTACT). */
-const PERSON_COUNTS: KeptCounts = {
+export const PERSON_COUNTS: KeptCounts = {
   table: "person",
   counts: "person_count",
   column: "people",
