@@ -1,9 +1,9 @@
-import { DataSource, QueryRunner } from "typeorm";
+import { DataSource } from "typeorm";
 import { Random } from "../bench/prng";
 import { createDataSource } from "../src/core/db/data-source";
 import { visibleToMembersOf } from "../src/modules/deal/visibility";
 import { createCompany, createTenant, createUser, createWorkspace, insertReferral, TestUser } from "./factories";
-import { dataOf, useTestService } from "./support/harness";
+import { dataOf, rolledBack, useTestService } from "./support/harness";
 
 /**
  * The counts triggers keep (src/core/db/migrations/kept-counts.ts) of deals and of people, and the
@@ -20,19 +20,6 @@ const MODES = ["global", "workspace_local", "shared"] as const;
 const REFERRALS = `query ($filter: ReferralOpportunityFilter) { referralOpportunities(first: 1, filter: $filter) { totalCount } }`;
 const OPPORTUNITIES = `query ($filter: OpportunityFilter) { opportunities(first: 1, filter: $filter) { totalCount } }`;
 const PEOPLE = `query ($filter: PersonFilter) { people(first: 1, filter: $filter) { totalCount } }`;
-
-/** Runs `work` in a transaction of its own that is rolled back. */
-async function rolledBack(db: DataSource, work: (runner: QueryRunner) => Promise<void>): Promise<void> {
-  const runner = db.createQueryRunner();
-  await runner.connect();
-  await runner.startTransaction();
-  try {
-    await work(runner);
-  } finally {
-    await runner.rollbackTransaction();
-    await runner.release();
-  }
-}
 
 /** A random share of the ids `sql` selects (the column `id`). */
 async function someOf(db: DataSource, random: Random, sql: string, parameters: unknown[]): Promise<string[]> {

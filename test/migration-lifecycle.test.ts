@@ -4,7 +4,7 @@ import { OrganizationStages1764633600000 } from "../src/core/db/migrations/17646
 import { DealListCoveringIndex1764720000000 } from "../src/core/db/migrations/1764720000000-deal-list-covering-index";
 import { DealCounts1764806400000 } from "../src/core/db/migrations/1764806400000-deal-counts";
 import { PersonCounts1764892800000 } from "../src/core/db/migrations/1764892800000-person-counts";
-import { useTestService } from "./support/harness";
+import { rolledBack, useTestService } from "./support/harness";
 
 /**
  * The migrations that rewrite existing deals, run on data written before them: inside a
@@ -59,20 +59,8 @@ describe("the migrations that rewrite existing deals", () => {
     return world;
   }
 
-  async function rolledBack(work: (runner: QueryRunner) => Promise<void>): Promise<void> {
-    const runner = service.db.createQueryRunner();
-    await runner.connect();
-    await runner.startTransaction();
-    try {
-      await work(runner);
-    } finally {
-      await runner.rollbackTransaction();
-      await runner.release();
-    }
-  }
-
   it("lifecycle: gives each deal its version, stage entry, close and one history entry by its owner", () =>
-    rolledBack(async (runner) => {
+    rolledBack(service.db, async (runner) => {
       const { deals, shared } = await oldWorld(runner);
       await new DealLifecycle1764028800000().up(runner);
       const [open, closed] = [deals["referral A"].id, deals["won A"].id];
@@ -103,7 +91,7 @@ describe("the migrations that rewrite existing deals", () => {
     }));
 
   it("organization stages: every organization gets its copy, and its deals, history and events point to it", () =>
-    rolledBack(async (runner) => {
+    rolledBack(service.db, async (runner) => {
       const { organizations, deals, shared } = await oldWorld(runner);
       await new DealLifecycle1764028800000().up(runner);
       // An event recorded before, naming shared stages in its documents.
@@ -154,7 +142,7 @@ describe("the migrations that rewrite existing deals", () => {
       expect(mismatched).toBe(0);
     }));
   it("deal list index: down to the plain index and up again on existing deals, counting the same", () =>
-    rolledBack(async (runner) => {
+    rolledBack(service.db, async (runner) => {
       const one = async (sql: string, values: unknown[] = []) => (await runner.query(sql, values))[0].id as string;
       const org = await one(`INSERT INTO organization (name) VALUES ('Indexed') RETURNING id`);
       const workspace = await one(`INSERT INTO workspace (organization_id, name) VALUES ($1, 'Main') RETURNING id`, [org]);
@@ -188,7 +176,7 @@ describe("the migrations that rewrite existing deals", () => {
     }));
 
   it("deal counts: down and up again on existing deals of every key, counting each exactly, then kept by every write", () =>
-    rolledBack(async (runner) => {
+    rolledBack(service.db, async (runner) => {
       const one = async (sql: string, values: unknown[] = []) => (await runner.query(sql, values))[0].id as string;
       const org = await one(`INSERT INTO organization (name) VALUES ('Counted') RETURNING id`);
       const workspaces = [
@@ -245,7 +233,7 @@ describe("the migrations that rewrite existing deals", () => {
     }));
 
   it("person counts: down and up again on existing people, counting each type exactly", () =>
-    rolledBack(async (runner) => {
+    rolledBack(service.db, async (runner) => {
       const [{ id: org }] = await runner.query(`INSERT INTO organization (name) VALUES ('People') RETURNING id`);
       const kept = () =>
         runner.query(`SELECT type, sum(people)::int AS people FROM person_count WHERE organization_id = $1 GROUP BY 1 HAVING sum(people) <> 0 ORDER BY 1`, [org]);

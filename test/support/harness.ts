@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ApolloServer } from "@apollo/server";
-import { DataSource } from "typeorm";
+import { DataSource, QueryRunner } from "typeorm";
 import { RunningApp, startApp } from "../../src/app";
 import { Config, loadConfig, WebhookConfig } from "../../src/config";
 import { AUTH_CHANGED_CHANNEL } from "../../src/core/auth/auth-cache";
@@ -123,6 +123,19 @@ export function useTestService({ webhooks = {}, ...overrides }: Omit<Partial<Con
   }
 
   return Object.assign(service, { http, exec, cacheKey });
+}
+
+/** Runs `work` in a transaction of its own on `db` that is rolled back, whatever it did. */
+export async function rolledBack(db: DataSource, work: (runner: QueryRunner) => Promise<void>): Promise<void> {
+  const runner = db.createQueryRunner();
+  await runner.connect();
+  await runner.startTransaction();
+  try {
+    await work(runner);
+  } finally {
+    await runner.rollbackTransaction();
+    await runner.release();
+  }
 }
 
 /** The data of a result that must have no errors, with the errors shown when it has. */
