@@ -10,6 +10,7 @@ import { OrganizationStages1764633600000 } from "../src/core/db/migrations/17646
 import { DealListCoveringIndex1764720000000 } from "../src/core/db/migrations/1764720000000-deal-list-covering-index";
 import { DEAL_COUNTS, DealCounts1764806400000 } from "../src/core/db/migrations/1764806400000-deal-counts";
 import { PERSON_COUNTS, PersonCounts1764892800000 } from "../src/core/db/migrations/1764892800000-person-counts";
+import { DEAL_COUNTS_BY_SHARES, DealSharedWith1764979200000 } from "../src/core/db/migrations/1764979200000-deal-shared-with";
 import { KeptCounts } from "../src/core/db/migrations/kept-counts";
 import { FULL_SIZE, loadDataset, QUICK_SIZE } from "./dataset";
 
@@ -37,6 +38,11 @@ const TIMED: Record<string, { migration: Function; verify: (client: Client) => P
     migration: PersonCounts1764892800000,
     verify: verifyPersonCounts,
     locks: "LOCK TABLE … IN SHARE MODE from the start: people can be read throughout, written only after COMMIT.",
+  },
+  "deal-shared-with": {
+    migration: DealSharedWith1764979200000,
+    verify: verifyDealSharedWith,
+    locks: "The shares' SHARE lock from the start, then pipeline_deal's ACCESS EXCLUSIVE lock (DROP INDEX, ADD COLUMN): deals wait from there to COMMIT.",
   },
 };
 
@@ -285,6 +291,23 @@ async function verifyDealCounts(client: Client): Promise<Check[]> {
   return [
     exact,
     { name: "the deals shared from elsewhere are counted from their partial index", ok: plan.includes("Index Only Scan using pipeline_deal_shared_idx"), detail: plan.split("\n").find((line) => line.includes("on pipeline_deal")) ?? plan },
+  ];
+}
+
+async function verifyDealSharedWith(client: Client): Promise<Check[]> {
+  const [{ deals, shared, differing }] = (
+    await client.query(`
+      SELECT count(*)::int AS deals, count(*) FILTER (WHERE deal.shared_with <> '{}')::int AS shared,
+             count(*) FILTER (WHERE deal.shared_with IS DISTINCT FROM ARRAY(
+               SELECT share.workspace_id FROM pipeline_deal_share share
+                WHERE share.organization_id = deal.organization_id AND share.deal_id = deal.id ORDER BY share.workspace_id))::int AS differing
+        FROM pipeline_deal deal`)
+  ).rows;
+  const indexes = (await client.query("SELECT indexname FROM pg_indexes WHERE tablename = 'pipeline_deal'")).rows.map((row) => row.indexname);
+  return [
+    { name: "every deal's shared_with holds its shares' workspaces, in order", ok: differing === 0 && shared > 0, detail: `${fmt(deals)} deals, ${fmt(shared)} shared, ${fmt(differing)} differ` },
+    await keptCountsExact(client, DEAL_COUNTS_BY_SHARES, "deals"),
+    { name: "the shared deals' partial index is gone", ok: !indexes.includes("pipeline_deal_shared_idx"), detail: indexes.join(", ") },
   ];
 }
 

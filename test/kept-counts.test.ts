@@ -1,17 +1,18 @@
 import { DataSource } from "typeorm";
 import { Random } from "../bench/prng";
 import { createDataSource } from "../src/core/db/data-source";
-import { visibleToMembersOf } from "../src/modules/deal/visibility";
 import { createCompany, createTenant, createUser, createWorkspace, insertReferral, TestUser } from "./factories";
 import { dataOf, rolledBack, useTestService } from "./support/harness";
 
 /**
  * The counts triggers keep (src/core/db/migrations/kept-counts.ts) of deals and of people, and the
- * lists' totalCount that adds them up (countVisibleDeals, keptPeopleCount): after every kind of
- * write (one row or many in a statement, keys changed back and forth, deletes, rolled back,
- * concurrent, truncated) the kept counts equal the rows, and every viewer's totalCount equals the
- * rows the list's rules let them see. Seeded: the seed is printed on failure, and
- * DEAL_COUNT_SEED=<seed> replays a run.
+ * lists' totalCount that adds them up (countVisibleDeals, keptPeopleCount), and the workspaces each
+ * deal is shared with, kept from the shares (`shared_with`, 1764979200000-deal-shared-with.ts):
+ * after every kind of write (one row or many in a statement, keys changed back and forth, shares
+ * written directly and through the API, deletes, rolled back, concurrent, truncated) the kept
+ * values equal the rows, and every viewer's totalCount equals the deals the visibility rule,
+ * checked against the shares themselves, lets them see. Seeded: the seed is printed on failure,
+ * and DEAL_COUNT_SEED=<seed> replays a run.
  */
 const SEED = Number(process.env.DEAL_COUNT_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const STEPS = 60;
@@ -20,6 +21,21 @@ const MODES = ["global", "workspace_local", "shared"] as const;
 const REFERRALS = `query ($filter: ReferralOpportunityFilter) { referralOpportunities(first: 1, filter: $filter) { totalCount } }`;
 const OPPORTUNITIES = `query ($filter: OpportunityFilter) { opportunities(first: 1, filter: $filter) { totalCount } }`;
 const PEOPLE = `query ($filter: PersonFilter) { people(first: 1, filter: $filter) { totalCount } }`;
+
+/**
+ * The visibility rule over the deal row `deal` for the members of the workspaces `workspaceIds`,
+ * as the product states it, with the shares read from their own table: the truth the service's
+ * rule (over the deal's `shared_with`) and its kept counts are checked against.
+ */
+const visibleByTheShares = (workspaceIds: string) => `(deal.visibility_mode = 'global' OR deal.workspace_id = ANY(${workspaceIds})
+   OR (deal.visibility_mode = 'shared' AND EXISTS (SELECT 1 FROM pipeline_deal_share share
+        WHERE share.organization_id = deal.organization_id AND share.deal_id = deal.id AND share.workspace_id = ANY(${workspaceIds}))))`;
+
+/** The workspaces each deal of organization `$1` is shared with, as `shared_with` must hold them, and what it holds. */
+const SHARED_WITH = `SELECT deal.id, deal.shared_with AS kept,
+        ARRAY(SELECT share.workspace_id FROM pipeline_deal_share share
+               WHERE share.organization_id = deal.organization_id AND share.deal_id = deal.id ORDER BY share.workspace_id) AS shares
+   FROM pipeline_deal deal WHERE deal.organization_id = $1 ORDER BY deal.id`;
 
 /** A random share of the ids `sql` selects (the column `id`). */
 async function someOf(db: DataSource, random: Random, sql: string, parameters: unknown[]): Promise<string[]> {
@@ -55,29 +71,31 @@ describe("kept counts", () => {
       [{ id: salesLead }] = await db.query(`SELECT id FROM stage WHERE organization_id = $1 AND pipeline = 'sales' AND key = 'lead'`, [org]);
     });
 
-    /** The kept counts, added up over their slots, against the deals themselves. */
+    /** Every deal's shared_with against its shares, and the kept counts, added up over their slots, against the deals themselves. */
     async function expectKeptCountsExact(): Promise<void> {
+      const deals: Array<{ id: string; kept: string[]; shares: string[] }> = await service.db.query(SHARED_WITH, [org]);
+      expect(deals.filter((deal) => deal.kept.join() !== deal.shares.join())).toEqual([]);
       const kept = await service.db.query(
-        `SELECT kind, workspace_id, visibility_mode, archived, sum(deals)::int AS deals FROM deal_count
-          WHERE organization_id = $1 GROUP BY 1, 2, 3, 4 HAVING sum(deals) <> 0 ORDER BY 1, 2, 3, 4`,
+        `SELECT kind, workspace_id, visibility_mode, archived, shared_with, sum(deals)::int AS deals FROM deal_count
+          WHERE organization_id = $1 GROUP BY 1, 2, 3, 4, 5 HAVING sum(deals) <> 0 ORDER BY 1, 2, 3, 4, 5`,
         [org],
       );
       const actual = await service.db.query(
-        `SELECT kind, workspace_id, visibility_mode, archived_at IS NOT NULL AS archived, count(*)::int AS deals FROM pipeline_deal
-          WHERE organization_id = $1 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+        `SELECT kind, workspace_id, visibility_mode, archived_at IS NOT NULL AS archived, shared_with, count(*)::int AS deals FROM pipeline_deal
+          WHERE organization_id = $1 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`,
         [org],
       );
       expect(kept).toEqual(actual);
     }
 
-    /** Every viewer's totalCount of both lists, archived or not, against the visibility rule applied deal by deal. */
+    /** Every viewer's totalCount of both lists, archived or not, against the visibility rule applied deal by deal to the shares. */
     async function expectTotalsExact(): Promise<void> {
       for (const viewer of viewers) {
         for (const archived of [false, true]) {
           const [{ referral, opportunity }] = await service.db.query(
             `SELECT count(*) FILTER (WHERE deal.kind = 'referral')::int AS referral, count(*) FILTER (WHERE deal.kind = 'opportunity')::int AS opportunity
                FROM pipeline_deal deal
-              WHERE deal.organization_id = $1 AND (deal.archived_at IS NOT NULL) = $2 AND ${visibleToMembersOf("deal", "$3::uuid[]")}`,
+              WHERE deal.organization_id = $1 AND (deal.archived_at IS NOT NULL) = $2 AND ${visibleByTheShares("$3::uuid[]")}`,
             [org, archived, viewer.viewer.workspaceIds],
           );
           const filter = { archived };
@@ -121,6 +139,8 @@ describe("kept counts", () => {
             ["rename", 1],
             ["archive or restore through the API", 2],
             ["share or unshare", 2],
+            ["share or unshare through the API", 2],
+            ["move shares", 1],
             ["delete", 1],
             ["roll back", 1],
           ] as const);
@@ -173,6 +193,27 @@ describe("kept counts", () => {
             } else {
               await service.db.query(`DELETE FROM pipeline_deal_share WHERE organization_id = $1 AND deal_id = ANY($2) AND workspace_id = $3`, [org, deals, workspace]);
             }
+          }
+          if (write === "share or unshare through the API") {
+            // One of the owner's workspace not archived (which could not change), with one of the others.
+            const [dealId] = await someOf(service.db, random, `SELECT id FROM pipeline_deal WHERE organization_id = $1 AND workspace_id = $2 AND archived_at IS NULL ORDER BY id`, [
+              org,
+              owner.workspaceId,
+            ]);
+            if (dealId) {
+              const mutation = random.chance(0.6) ? "shareDeal" : "unshareDeal";
+              const workspaceId = random.pick(workspaces.slice(1));
+              dataOf(await service.http(`mutation ($dealId: ID!, $workspaceId: ID!) { ${mutation}(dealId: $dealId, workspaceId: $workspaceId) { data { id } } }`, { dealId, workspaceId }, { key: owner.apiKey }));
+            }
+          }
+          if (write === "move shares") {
+            // An UPDATE of the shares: some deals' shares with one workspace become shares with another.
+            const [from, to] = [random.pick(workspaces), random.pick(workspaces)];
+            await service.db.query(
+              `UPDATE pipeline_deal_share moved SET workspace_id = $4 WHERE organization_id = $1 AND deal_id = ANY($2) AND workspace_id = $3
+                  AND NOT EXISTS (SELECT 1 FROM pipeline_deal_share other WHERE other.organization_id = $1 AND other.deal_id = moved.deal_id AND other.workspace_id = $4)`,
+              [org, await someDeals(random), from, to],
+            );
           }
           if (write === "delete") {
             // Deals with a history or events stay: those rows keep them.
@@ -236,14 +277,15 @@ describe("kept counts", () => {
       // totalCount exactly when the list reads the kept counts.
       const where = [org, workspaces[0]];
       await service.db.query(
-        `INSERT INTO deal_count (organization_id, kind, workspace_id, visibility_mode, archived, slot, deals) VALUES ($1, 'opportunity', $2, 'global', false, 99, 1000)`,
+        `INSERT INTO deal_count (organization_id, kind, workspace_id, visibility_mode, archived, shared_with, slot, deals)
+         VALUES ($1, 'opportunity', $2, 'global', false, '{}', 99, 1000)`,
         where,
       );
       try {
         const total = async (filter: Record<string, unknown>) => dataOf(await service.http(OPPORTUNITIES, { filter }, { key: owner.apiKey })).opportunities.totalCount;
         const [{ deals }] = await service.db.query(
           `SELECT count(*)::int AS deals FROM pipeline_deal deal WHERE deal.organization_id = $1 AND deal.kind = 'opportunity' AND deal.archived_at IS NULL
-              AND ${visibleToMembersOf("deal", "$2::uuid[]")}`,
+              AND ${visibleByTheShares("$2::uuid[]")}`,
           [org, owner.viewer.workspaceIds],
         );
         expect(await total({})).toBe(deals + 1000);
@@ -255,6 +297,71 @@ describe("kept counts", () => {
         await service.db.query(`DELETE FROM deal_count WHERE organization_id = $1 AND workspace_id = $2 AND slot = 99`, where);
       }
     });
+
+    (process.env.DEALGRAPH_TEST_EMBEDDED === "true" ? it.skip : it)("keep every share of a deal two sessions share at once", async () => {
+      // The second session's trigger waits for the deal the first one's holds; once the first
+      // commits, it must read the first one's share too.
+      const db = createDataSource({ url: process.env.DEALGRAPH_TEST_DATABASE_URL!, poolMax: 3, applicationName: service.applicationName });
+      await db.initialize();
+      const [first, second] = [db.createQueryRunner(), db.createQueryRunner()];
+      try {
+        const [{ id: dealId }] = await service.db.query(
+          `INSERT INTO pipeline_deal (organization_id, kind, name, stage_id, owner_id, workspace_id, visibility_mode, customer_id, pipeline_type, probability, budget_confirmed, solution_families, currency)
+           VALUES ($1, 'opportunity', 'Shared twice', $2, $3, $4, 'shared', $5, 'new_construction', 10, false, '{}', 'USD') RETURNING id`,
+          [org, salesLead, owner.userId, workspaces[0], customer],
+        );
+        const share = (runner: typeof first, workspace: string) =>
+          runner.query(`INSERT INTO pipeline_deal_share (organization_id, deal_id, workspace_id) VALUES ($1, $2, $3)`, [org, dealId, workspace]);
+        for (const runner of [first, second]) await runner.startTransaction();
+        await share(first, workspaces[1]);
+        const [{ pid }] = await second.query(`SELECT pg_backend_pid() AS pid`);
+        const waiting = share(second, workspaces[2]);
+        // Until the second session waits for the deal's lock.
+        for (let tries = 0; ; tries++) {
+          const [{ blocked }] = await db.query(`SELECT cardinality(pg_blocking_pids($1)) > 0 AS blocked`, [pid]);
+          if (blocked) break;
+          if (tries > 200) throw new Error("the second session never waited for the first");
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        await first.commitTransaction();
+        await waiting;
+        await second.commitTransaction();
+        const [{ shared_with }] = await service.db.query(`SELECT shared_with FROM pipeline_deal WHERE organization_id = $1 AND id = $2`, [org, dealId]);
+        expect(shared_with).toEqual([workspaces[1], workspaces[2]].sort());
+      } finally {
+        for (const runner of [first, second]) {
+          if (runner.isTransactionActive) await runner.rollbackTransaction();
+          await runner.release();
+        }
+        await db.destroy();
+      }
+      await expectKeptCountsExact();
+    });
+
+    it("follow shares moved by an UPDATE, from one deal to another", () =>
+      rolledBack(service.db, async (runner) => {
+        const [{ from, to, workspace }] = await runner.query(
+          `SELECT share.deal_id AS from, other.id AS to, share.workspace_id AS workspace FROM pipeline_deal_share share
+             JOIN pipeline_deal other ON other.organization_id = share.organization_id AND other.id <> share.deal_id AND NOT other.shared_with @> ARRAY[share.workspace_id]
+            WHERE share.organization_id = $1 LIMIT 1`,
+          [org],
+        );
+        const sharedWith = async (id: string) => (await runner.query(`SELECT shared_with FROM pipeline_deal WHERE organization_id = $1 AND id = $2`, [org, id]))[0].shared_with;
+        const [before, after] = [await sharedWith(from), await sharedWith(to)];
+        await runner.query(`UPDATE pipeline_deal_share SET deal_id = $3 WHERE organization_id = $1 AND deal_id = $2 AND workspace_id = $4`, [org, from, to, workspace]);
+        expect(await sharedWith(from)).toEqual(before.filter((id: string) => id !== workspace));
+        expect(await sharedWith(to)).toEqual([...after, workspace].sort());
+      }));
+
+    it("follow a TRUNCATE of the shares: no deal is shared any more", () =>
+      rolledBack(service.db, async (runner) => {
+        const shared = async () => Number((await runner.query(`SELECT count(*) AS n FROM pipeline_deal WHERE shared_with <> '{}'`))[0].n);
+        const countedShared = async () => Number((await runner.query(`SELECT coalesce(sum(deals), 0) AS n FROM deal_count WHERE shared_with <> '{}'`))[0].n);
+        expect(await shared()).toBeGreaterThan(0);
+        expect(await countedShared()).toBe(await shared());
+        await runner.query(`TRUNCATE pipeline_deal_share`);
+        expect([await shared(), await countedShared()]).toEqual([0, 0]);
+      }));
 
     it("are emptied by a TRUNCATE of the deals", () =>
       rolledBack(service.db, async (runner) => {

@@ -4,6 +4,7 @@ import { OrganizationStages1764633600000 } from "../src/core/db/migrations/17646
 import { DealListCoveringIndex1764720000000 } from "../src/core/db/migrations/1764720000000-deal-list-covering-index";
 import { DealCounts1764806400000 } from "../src/core/db/migrations/1764806400000-deal-counts";
 import { PersonCounts1764892800000 } from "../src/core/db/migrations/1764892800000-person-counts";
+import { DealSharedWith1764979200000 } from "../src/core/db/migrations/1764979200000-deal-shared-with";
 import { rolledBack, useTestService } from "./support/harness";
 
 /**
@@ -11,7 +12,7 @@ import { rolledBack, useTestService } from "./support/harness";
  * transaction that is rolled back afterwards (PostgreSQL's DDL is transactional), so the rest of
  * the run's database is left as it was. The transaction first empties the tables (every test
  * file's organizations would otherwise be in the way of going down to shared stages), undoes
- * the migrations back to before the lifecycle (the deal counts first), and writes two organizations' deals as they were
+ * the migrations back to before the lifecycle (the deal counts and shares first), and writes two organizations' deals as they were
  * then. The empty-database case is every test run's own setup.
  */
 describe("the migrations that rewrite existing deals", () => {
@@ -27,6 +28,7 @@ describe("the migrations that rewrite existing deals", () => {
   async function oldWorld(runner: QueryRunner): Promise<OldWorld> {
     await runner.query(`TRUNCATE organization CASCADE`);
     // The deal counts' triggers read the lifecycle's archived_at.
+    await new DealSharedWith1764979200000().down(runner);
     await new DealCounts1764806400000().down(runner);
     await new OrganizationStages1764633600000().down(runner);
     await new DealLifecycle1764028800000().down(runner);
@@ -177,6 +179,8 @@ describe("the migrations that rewrite existing deals", () => {
 
   it("deal counts: down and up again on existing deals of every key, counting each exactly, then kept by every write", () =>
     rolledBack(service.db, async (runner) => {
+      // Back to the counts as this migration made them, before the shares were part of their key.
+      await new DealSharedWith1764979200000().down(runner);
       const one = async (sql: string, values: unknown[] = []) => (await runner.query(sql, values))[0].id as string;
       const org = await one(`INSERT INTO organization (name) VALUES ('Counted') RETURNING id`);
       const workspaces = [
@@ -230,6 +234,69 @@ describe("the migrations that rewrite existing deals", () => {
       expect(await kept()).toEqual(await actual());
       const [index] = await runner.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'pipeline_deal_shared_idx'`);
       expect(index.indexdef).toContain("WHERE ((visibility_mode = 'shared'::text) AND (archived_at IS NULL))");
+    }));
+
+  it("deals' shared_with: down and up again on existing deals and shares, each deal's workspaces in order, counted by them, then kept", () =>
+    rolledBack(service.db, async (runner) => {
+      const one = async (sql: string, values: unknown[] = []) => (await runner.query(sql, values))[0].id as string;
+      const org = await one(`INSERT INTO organization (name) VALUES ('Shared') RETURNING id`);
+      const workspaces: string[] = [];
+      for (const name of ["Main", "East", "West"]) workspaces.push(await one(`INSERT INTO workspace (organization_id, name) VALUES ($1, $2) RETURNING id`, [org, name]));
+      const owner = await one(`INSERT INTO person (organization_id, type, first_name, email) VALUES ($1, 'USER', 'Owner', 'o@example.com') RETURNING id`, [org]);
+      const lead = await one(`SELECT id FROM stage WHERE organization_id = $1 AND pipeline = 'sales' AND key = 'lead'`, [org]);
+      const customer = await one(`INSERT INTO company (organization_id, name) VALUES ($1, 'Customer') RETURNING id`, [org]);
+      const deal = (mode: string) =>
+        one(
+          `INSERT INTO pipeline_deal (organization_id, kind, name, stage_id, owner_id, workspace_id, visibility_mode, customer_id, pipeline_type, probability, budget_confirmed, solution_families)
+           VALUES ($1, 'opportunity', 'Deal', $2, $3, $4, $5, $6, 'other', 10, false, '{}') RETURNING id`,
+          [org, lead, owner, workspaces[0], mode, customer],
+        );
+      const share = (id: string, workspace: string) =>
+        runner.query(`INSERT INTO pipeline_deal_share (organization_id, deal_id, workspace_id) VALUES ($1, $2, $3)`, [org, id, workspace]);
+      const sharedWith = async () =>
+        (await runner.query(`SELECT id, shared_with FROM pipeline_deal WHERE organization_id = $1 ORDER BY id`, [org])).map(
+          (row: { id: string; shared_with: string[] }) => [row.id, row.shared_with],
+        );
+      const kept = () =>
+        runner.query(
+          `SELECT visibility_mode, shared_with, sum(deals)::int AS deals FROM deal_count WHERE organization_id = $1 GROUP BY 1, 2 HAVING sum(deals) <> 0 ORDER BY 1, 2`,
+          [org],
+        );
+      const actual = () =>
+        runner.query(`SELECT visibility_mode, shared_with, count(*)::int AS deals FROM pipeline_deal WHERE organization_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`, [org]);
+      const column = async () => Number((await runner.query(`SELECT count(*) AS n FROM information_schema.columns WHERE table_name = 'pipeline_deal' AND column_name = 'shared_with'`))[0].n);
+
+      await new DealSharedWith1764979200000().down(runner);
+      expect(await column()).toBe(0);
+      // Deals and shares written before: none, one, and two workspaces (shared with in either order), a global deal shared too.
+      const [alone, once, twice, other, global] = [await deal("shared"), await deal("shared"), await deal("shared"), await deal("shared"), await deal("global")];
+      await share(once, workspaces[1]);
+      await share(twice, workspaces[2]);
+      await share(twice, workspaces[1]);
+      await share(other, workspaces[2]);
+      await share(other, workspaces[1]);
+      await share(global, workspaces[2]);
+      await new DealSharedWith1764979200000().up(runner);
+      const both = [workspaces[1], workspaces[2]].sort();
+      expect(await sharedWith()).toEqual(
+        [
+          [alone, []],
+          [once, [workspaces[1]]],
+          [twice, both],
+          [other, both],
+          [global, [workspaces[2]]],
+        ].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+      );
+      expect(await kept()).toEqual(await actual());
+      expect(await kept()).toHaveLength(4);
+      const [{ left }] = await runner.query(`SELECT count(*)::int AS left FROM pg_class WHERE relname = 'pipeline_deal_shared_idx'`);
+      expect(left).toBe(0);
+      // Kept from there on.
+      await share(alone, workspaces[2]);
+      await runner.query(`DELETE FROM pipeline_deal_share WHERE organization_id = $1 AND deal_id = $2 AND workspace_id = $3`, [org, twice, workspaces[2]]);
+      const now = Object.fromEntries(await sharedWith());
+      expect([now[alone], now[twice]]).toEqual([[workspaces[2]], [workspaces[1]]]);
+      expect(await kept()).toEqual(await actual());
     }));
 
   it("person counts: down and up again on existing people, counting each type exactly", () =>

@@ -24,6 +24,9 @@ export const DEAL_COUNTS: KeptCounts = {
  * bench's data set, and the same however many deals an organization has. Only the deals shared with the viewer's workspaces from another one
  * are still counted one by one, from the partial index this migration adds for them.
  *
+ * The deal-shared-with migration (1764979200000) keys the counts by the deals' shares too, so
+ * that no deal is counted one by one, and drops the partial index.
+ *
  * How the counts are kept (triggers, a row per session slot, taken under a SHARE lock):
  * kept-counts.ts. A deadlock between two sessions of one slot writing the same keys in opposite
  * orders is answered SERVICE_UNAVAILABLE, retryable, like any other.

@@ -12,6 +12,7 @@ import { OrganizationStages1764633600000 } from "./1764633600000-organization-st
 import { DealListCoveringIndex1764720000000 } from "./1764720000000-deal-list-covering-index";
 import { DealCounts1764806400000 } from "./1764806400000-deal-counts";
 import { PersonCounts1764892800000 } from "./1764892800000-person-counts";
+import { DealSharedWith1764979200000 } from "./1764979200000-deal-shared-with";
 
 /** In order. Listed, not globbed, so the same list works from TypeScript and from dist/. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   DealListCoveringIndex1764720000000,
   DealCounts1764806400000,
   PersonCounts1764892800000,
+  DealSharedWith1764979200000,
 ];
