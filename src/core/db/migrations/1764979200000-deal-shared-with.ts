@@ -35,11 +35,12 @@ const setSharedWith = (changed: string) => `
  * workspaces>`), where it looked the shares up deal by deal, and the deal counts, keyed by
  * `shared_with` too, count the deals shared with the viewer from another workspace as well: a
  * list's totalCount reads no deal at all. The shares stay the truth (their table, its keys and
- * the sharedWorkspaces loader are unchanged); `shared_with` follows them, whoever writes them.
+ * the sharedWorkspacesByDeal loader are unchanged); `shared_with` follows them, whoever writes
+ * them.
  *
  * Locks: the shares' SHARE lock from the start (no share is written until COMMIT), then the
- * deals' ACCESS EXCLUSIVE lock for the new column, held to COMMIT. The partial index the deal
- * counts' migration made for the shared deals goes: nothing reads it any more.
+ * deals' ACCESS EXCLUSIVE lock (the DROP INDEX, then the new column), held to COMMIT. The partial
+ * index the deal counts' migration made for the shared deals goes: nothing reads it any more.
  */
 export class DealSharedWith1764979200000 implements MigrationInterface {
   name = "DealSharedWith1764979200000";
