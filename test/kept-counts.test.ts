@@ -119,6 +119,16 @@ describe("kept counts", () => {
       );
     }
 
+    /** A new shared opportunity of the first workspace, made by `db` (a rolled-back transaction's runner, say); its id. */
+    async function sharedDeal(db: Pick<DataSource, "query">): Promise<string> {
+      const [{ id }] = await db.query(
+        `INSERT INTO pipeline_deal (organization_id, kind, name, stage_id, owner_id, workspace_id, visibility_mode, customer_id, pipeline_type, probability, budget_confirmed, solution_families, currency)
+         VALUES ($1, 'opportunity', 'Shared', $2, $3, $4, 'shared', $5, 'new_construction', 10, false, '{}', 'USD') RETURNING id`,
+        [org, salesLead, owner.userId, workspaces[0], customer],
+      );
+      return id;
+    }
+
     /** Some of the organization's deals (of one workspace), chosen at random. */
     const someDeals = (random: Random, inWorkspace?: string) =>
       someOf(service.db, random, `SELECT id FROM pipeline_deal WHERE organization_id = $1 AND workspace_id = coalesce($2, workspace_id) ORDER BY id`, [
@@ -305,11 +315,7 @@ describe("kept counts", () => {
       await db.initialize();
       const [first, second] = [db.createQueryRunner(), db.createQueryRunner()];
       try {
-        const [{ id: dealId }] = await service.db.query(
-          `INSERT INTO pipeline_deal (organization_id, kind, name, stage_id, owner_id, workspace_id, visibility_mode, customer_id, pipeline_type, probability, budget_confirmed, solution_families, currency)
-           VALUES ($1, 'opportunity', 'Shared twice', $2, $3, $4, 'shared', $5, 'new_construction', 10, false, '{}', 'USD') RETURNING id`,
-          [org, salesLead, owner.userId, workspaces[0], customer],
-        );
+        const dealId = await sharedDeal(service.db);
         const share = (runner: typeof first, workspace: string) =>
           runner.query(`INSERT INTO pipeline_deal_share (organization_id, deal_id, workspace_id) VALUES ($1, $2, $3)`, [org, dealId, workspace]);
         for (const runner of [first, second]) await runner.startTransaction();
@@ -340,21 +346,22 @@ describe("kept counts", () => {
 
     it("follow shares moved by an UPDATE, from one deal to another", () =>
       rolledBack(service.db, async (runner) => {
-        const [{ from, to, workspace }] = await runner.query(
-          `SELECT share.deal_id AS from, other.id AS to, share.workspace_id AS workspace FROM pipeline_deal_share share
-             JOIN pipeline_deal other ON other.organization_id = share.organization_id AND other.id <> share.deal_id AND NOT other.shared_with @> ARRAY[share.workspace_id]
-            WHERE share.organization_id = $1 LIMIT 1`,
-          [org],
-        );
+        const [from, to] = [await sharedDeal(runner), await sharedDeal(runner)];
+        await runner.query(`INSERT INTO pipeline_deal_share (organization_id, deal_id, workspace_id) VALUES ($1, $2, $4), ($1, $2, $5), ($1, $3, $5)`, [
+          org,
+          from,
+          to,
+          workspaces[1],
+          workspaces[2],
+        ]);
         const sharedWith = async (id: string) => (await runner.query(`SELECT shared_with FROM pipeline_deal WHERE organization_id = $1 AND id = $2`, [org, id]))[0].shared_with;
-        const [before, after] = [await sharedWith(from), await sharedWith(to)];
-        await runner.query(`UPDATE pipeline_deal_share SET deal_id = $3 WHERE organization_id = $1 AND deal_id = $2 AND workspace_id = $4`, [org, from, to, workspace]);
-        expect(await sharedWith(from)).toEqual(before.filter((id: string) => id !== workspace));
-        expect(await sharedWith(to)).toEqual([...after, workspace].sort());
+        await runner.query(`UPDATE pipeline_deal_share SET deal_id = $3 WHERE organization_id = $1 AND deal_id = $2 AND workspace_id = $4`, [org, from, to, workspaces[1]]);
+        expect([await sharedWith(from), await sharedWith(to)]).toEqual([[workspaces[2]], [workspaces[1], workspaces[2]].sort()]);
       }));
 
     it("follow a TRUNCATE of the shares: no deal is shared any more", () =>
       rolledBack(service.db, async (runner) => {
+        await runner.query(`INSERT INTO pipeline_deal_share (organization_id, deal_id, workspace_id) VALUES ($1, $2, $3)`, [org, await sharedDeal(runner), workspaces[1]]);
         const shared = async () => Number((await runner.query(`SELECT count(*) AS n FROM pipeline_deal WHERE shared_with <> '{}'`))[0].n);
         const countedShared = async () => Number((await runner.query(`SELECT coalesce(sum(deals), 0) AS n FROM deal_count WHERE shared_with <> '{}'`))[0].n);
         expect(await shared()).toBeGreaterThan(0);
